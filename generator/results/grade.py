@@ -1,0 +1,339 @@
+"""Grade submission payloads against the answer keys. Pure functions: records in, rows out.
+
+Rules (docs/page-contract.md for the formats):
+
+- One row per candidate (`attendee_identifier`) and exam; the exam's parts are combined.
+- Only `kind: "final"` payloads count; interim ones are autosaves and are ignored. The same
+  `submission_id` seen twice (a retried POST) counts once. Two different final submissions for
+  one part: the one submitted last counts, and the other is reported.
+- The questions a candidate saw come from `order.questions` in the payload (pool draws and
+  shuffles are made in the browser and recorded there), so nothing is re-derived here.
+- single: full points when the chosen id is a correct one. multiple: all or nothing, or with
+  `partial_credit: true`, points x max(0, (correct picks - wrong picks) / number of correct).
+  true_false: exact. numeric: |answer - key| <= tolerance (a string answer, i.e. text that is
+  not a number, scores 0). short_text: any accepted answer after Unicode NFC, trimming and
+  collapsing whitespace; case-insensitive (casefold) unless `case_sensitive`.
+  long_text: not scored, listed for manual grading.
+- A submission that does not match its key (unknown exam, part or question, an answer of the
+  wrong shape, an order that cannot come from the key) is reported with its origin and left out;
+  every other submission is still graded.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping
+
+from .keys import ExamKey, PartKey, QuestionKey
+from .sources import Problem, Record
+
+# Floating-point slack for numeric tolerance, relative to the key's magnitude: 0.1 + 0.2 is 0.3.
+_NUMERIC_SLACK = 1e-9
+
+
+class Mismatch(Exception):
+    """A submission that does not fit its key; the message says why."""
+
+
+@dataclass(frozen=True)
+class QuestionScore:
+    question_id: str
+    part: int
+    status: str  # correct | partial | wrong | unanswered | manual
+    points: float | None  # None while a person has to grade it
+    max_points: float
+
+
+@dataclass(frozen=True)
+class ManualItem:
+    exam_id: str
+    attendee_identifier: str
+    question_id: str
+    max_points: float
+    answer: str
+    origin: str
+
+
+@dataclass(frozen=True)
+class PartSubmission:
+    """One final payload that fits its key, with its scores."""
+
+    exam_id: str
+    attendee_identifier: str
+    part: int
+    submission_id: str
+    submitted_at: str
+    session_identifier: str | None
+    proview_session_uuid: str | None
+    origin: str
+    scores: tuple[QuestionScore, ...]
+    manual: tuple[ManualItem, ...]
+
+
+@dataclass(frozen=True)
+class GradeRow:
+    exam_id: str
+    exam_title: str
+    attendee_identifier: str
+    session_identifiers: tuple[str, ...]
+    proview_session_uuids: tuple[str, ...]
+    parts_submitted: tuple[int, ...]
+    parts_missing: tuple[int, ...]
+    scores: tuple[QuestionScore, ...]
+    points: float  # automatically graded points
+    max_points: float  # everything the candidate could score, manual questions included
+    manual: tuple[ManualItem, ...]
+    origins: tuple[str, ...]
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.points / self.max_points if self.max_points else 0.0
+
+
+@dataclass(frozen=True)
+class GradeResult:
+    rows: tuple[GradeRow, ...]
+    problems: tuple[Problem, ...]
+
+
+# --- one question -------------------------------------------------------------------------
+
+def normalise_text(text: str, case_sensitive: bool) -> str:
+    text = " ".join(unicodedata.normalize("NFC", text).split())
+    return text if case_sensitive else text.casefold()
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def check_shape(key: QuestionKey, answer: Any, shown_choices: tuple[str, ...] | None) -> None:
+    """Raise Mismatch when `answer` cannot be an answer to `key` at all."""
+    expected = {
+        "single": "a choice id", "multiple": "a list of choice ids", "true_false": "true or false",
+        "numeric": "a number", "short_text": "text", "long_text": "text",
+    }[key.type]
+    if key.type == "single":
+        ok = isinstance(answer, str)
+        picked: tuple[str, ...] = (answer,) if ok else ()
+    elif key.type == "multiple":
+        ok = (isinstance(answer, list) and all(isinstance(a, str) for a in answer)
+              and len(set(answer)) == len(answer))
+        picked = tuple(answer) if ok else ()
+    elif key.type == "true_false":
+        ok, picked = isinstance(answer, bool), ()
+    elif key.type == "numeric":
+        ok, picked = _is_number(answer) or isinstance(answer, str), ()
+    else:
+        ok, picked = isinstance(answer, str), ()
+    if not ok:
+        raise Mismatch(f"question {key.id} ({key.type}): expected {expected}, got {answer!r}")
+    if shown_choices is not None:
+        unknown = [c for c in picked if c not in shown_choices]
+        if unknown:
+            raise Mismatch(f"question {key.id}: choice(s) {', '.join(map(repr, unknown))} "
+                           "were not among the choices shown")
+
+
+def score_answer(key: QuestionKey, answer: Any) -> tuple[str, float | None]:
+    """(status, points) for a well-shaped answer; points is None for manual grading."""
+    if key.type == "long_text":
+        return "manual", None
+    if key.type == "single":
+        fraction = 1.0 if answer in key.correct else 0.0
+    elif key.type == "multiple":
+        picked, correct = set(answer), set(key.correct)
+        if key.partial_credit:
+            fraction = max(0.0, (len(picked & correct) - len(picked - correct)) / len(correct))
+        else:
+            fraction = 1.0 if picked == correct else 0.0
+    elif key.type == "true_false":
+        fraction = 1.0 if answer is key.answer else 0.0
+    elif key.type == "numeric":
+        target = float(key.answer)  # type: ignore[arg-type]
+        slack = _NUMERIC_SLACK * max(1.0, abs(target))
+        fraction = 1.0 if _is_number(answer) and abs(answer - target) <= key.tolerance + slack else 0.0
+    else:  # short_text
+        given = normalise_text(answer, key.case_sensitive)
+        accepted = {normalise_text(a, key.case_sensitive) for a in key.answers}
+        fraction = 1.0 if given in accepted else 0.0
+    status = "correct" if fraction == 1.0 else "wrong" if fraction == 0.0 else "partial"
+    return status, round(key.points * fraction, 6)
+
+
+# --- one payload --------------------------------------------------------------------------
+
+def _text(payload: Mapping[str, Any], field: str, optional: bool = False) -> str | None:
+    value = payload.get(field)
+    if value is None and optional:
+        return None
+    if not isinstance(value, str) or (not value and not optional):
+        raise Mismatch(f"{field} missing or not text")
+    return value or None
+
+
+def presented_questions(exam: ExamKey, part: PartKey, order: Any) -> tuple[str, ...]:
+    """The question ids this candidate saw in `part`, from the payload's recorded order."""
+    fixed = part.questions
+    members = {q: pool for pool, _ in part.pools for q in exam.pools[pool]}
+    if order is None:
+        if part.pools:
+            raise Mismatch("order.questions missing, so the pool draw cannot be known")
+        return fixed
+    if not isinstance(order, list) or not all(isinstance(q, str) for q in order):
+        raise Mismatch("order.questions is not a list of question ids")
+    if len(set(order)) != len(order):
+        raise Mismatch("order.questions lists a question twice")
+    for qid in order:
+        if qid not in exam.questions:
+            raise Mismatch(f"order.questions: unknown question {qid!r}")
+        if qid not in fixed and qid not in members:
+            raise Mismatch(f"order.questions: question {qid!r} is not in part {part.index}")
+    missing = [q for q in fixed if q not in order]
+    if missing:
+        raise Mismatch(f"order.questions leaves out {', '.join(missing)}")
+    for pool, draw in part.pools:
+        drawn = sum(1 for q in order if members.get(q) == pool and q not in fixed)
+        expected = min(draw, len(exam.pools[pool]))
+        if drawn != expected:
+            raise Mismatch(f"pool {pool!r}: {drawn} question(s) drawn, the key draws {expected}")
+    return tuple(order)
+
+
+def grade_part(exam: ExamKey, record: Record) -> PartSubmission:
+    payload = record.payload
+    attendee = _text(payload, "attendee_identifier")
+    submission_id = _text(payload, "submission_id")
+    part_index = payload.get("part")
+    if isinstance(part_index, bool) or not isinstance(part_index, int):
+        raise Mismatch("part missing or not a number")
+    part = exam.part(part_index)
+    if part is None:
+        raise Mismatch(f"exam {exam.exam_id!r} has no part {part_index}")
+    part_count = payload.get("part_count")
+    if part_count is not None and part_count != len(exam.parts):
+        raise Mismatch(f"part_count {part_count!r}, but the key has {len(exam.parts)} part(s)")
+    answers = payload.get("answers", {})
+    if not isinstance(answers, dict):
+        raise Mismatch("answers is not an object")
+    order = payload.get("order") or {}
+    if not isinstance(order, dict):
+        raise Mismatch("order is not an object")
+    shown = presented_questions(exam, part, order.get("questions"))
+    choices = order.get("choices") or {}
+    if not isinstance(choices, dict):
+        raise Mismatch("order.choices is not an object")
+    for qid in answers:
+        if qid not in exam.questions:
+            raise Mismatch(f"answer to unknown question {qid!r}")
+        if qid not in shown:
+            raise Mismatch(f"answer to question {qid!r}, which was not shown in part {part_index}")
+    scores, manual = [], []
+    for qid in shown:
+        key = exam.questions[qid]
+        if qid not in answers or answers[qid] is None:
+            scores.append(QuestionScore(qid, part_index, "unanswered", 0.0, key.points))
+            continue
+        shown_choices = choices.get(qid)
+        if shown_choices is not None and not (
+                isinstance(shown_choices, list) and all(isinstance(c, str) for c in shown_choices)):
+            raise Mismatch(f"order.choices.{qid} is not a list of choice ids")
+        check_shape(key, answers[qid], tuple(shown_choices) if shown_choices is not None else None)
+        status, points = score_answer(key, answers[qid])
+        scores.append(QuestionScore(qid, part_index, status, points, key.points))
+        if status == "manual":
+            manual.append(ManualItem(exam.exam_id, attendee, qid, key.points,  # type: ignore[arg-type]
+                                     answers[qid], record.origin))
+    return PartSubmission(
+        exam_id=exam.exam_id, attendee_identifier=attendee,  # type: ignore[arg-type]
+        part=part_index, submission_id=submission_id,  # type: ignore[arg-type]
+        submitted_at=str(payload.get("submitted_at") or ""),
+        session_identifier=_text(payload, "session_identifier", optional=True),
+        proview_session_uuid=_text(payload, "proview_session_uuid", optional=True),
+        origin=record.origin, scores=tuple(scores), manual=tuple(manual))
+
+
+# --- everything ---------------------------------------------------------------------------
+
+def nominal_max(exam: ExamKey, part: PartKey) -> float:
+    """Points a part is worth when nobody's draw is known: fixed questions + the best draws."""
+    total = sum(exam.questions[q].points for q in part.questions)
+    for pool, draw in part.pools:
+        best = sorted((exam.questions[q].points for q in exam.pools[pool]), reverse=True)
+        total += sum(best[:draw])
+    return total
+
+
+def _unique(values: Iterable[str | None]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(v for v in values if v))
+
+
+def combine(exam: ExamKey, attendee: str, parts: Mapping[int, PartSubmission]) -> GradeRow:
+    submitted = [parts[p.index] for p in exam.parts if p.index in parts]
+    missing = tuple(p.index for p in exam.parts if p.index not in parts)
+    scores = tuple(s for sub in submitted for s in sub.scores)
+    max_points = sum(s.max_points for s in scores)
+    max_points += sum(nominal_max(exam, p) for p in exam.parts if p.index in missing)
+    return GradeRow(
+        exam_id=exam.exam_id, exam_title=exam.title, attendee_identifier=attendee,
+        session_identifiers=_unique(s.session_identifier for s in submitted),
+        proview_session_uuids=_unique(s.proview_session_uuid for s in submitted),
+        parts_submitted=tuple(s.part for s in submitted), parts_missing=missing,
+        scores=scores, points=round(sum(s.points or 0.0 for s in scores), 6),
+        max_points=round(max_points, 6),
+        manual=tuple(m for sub in submitted for m in sub.manual),
+        origins=tuple(s.origin for s in submitted))
+
+
+def grade(keys: Mapping[str, ExamKey], records: Iterable[Record]) -> GradeResult:
+    problems: list[Problem] = []
+    seen_ids: dict[str, str] = {}
+    # (exam, attendee, part) -> the final submission that counts
+    chosen: dict[tuple[str, str, int], PartSubmission] = {}
+    for record in records:
+        payload = record.payload
+        if payload.get("schema") != 1:
+            problems.append(Problem(record.origin, f"unsupported schema {payload.get('schema')!r}"))
+            continue
+        if payload.get("kind") not in ("final", "interim"):
+            problems.append(Problem(record.origin, f"kind {payload.get('kind')!r} is neither "
+                                                   "final nor interim"))
+            continue
+        submission_id = payload.get("submission_id")
+        if not isinstance(submission_id, str) or not submission_id:
+            problems.append(Problem(record.origin, "submission_id missing or not text"))
+            continue
+        if payload["kind"] == "interim":
+            continue  # autosave; only the final submission of a part counts
+        if submission_id in seen_ids:
+            continue  # a retried POST of a submission already counted
+        seen_ids[submission_id] = record.origin
+        exam = keys.get(payload.get("exam_id"))  # type: ignore[arg-type]
+        if exam is None:
+            problems.append(Problem(record.origin,
+                                    f"unknown exam {payload.get('exam_id')!r} (no answer key)"))
+            continue
+        try:
+            graded = grade_part(exam, record)
+        except Mismatch as exc:
+            problems.append(Problem(record.origin, f"does not match key {exam.source}: {exc}"))
+            continue
+        slot = (graded.exam_id, graded.attendee_identifier, graded.part)
+        earlier = chosen.get(slot)
+        if earlier is not None:
+            # ISO 8601 strings in one format sort by time; ties keep file order.
+            keep, drop = ((graded, earlier) if graded.submitted_at >= earlier.submitted_at
+                          else (earlier, graded))
+            chosen[slot] = keep
+            problems.append(Problem(drop.origin, f"superseded by a later final submission for "
+                                                 f"part {drop.part} at {keep.origin}"))
+        else:
+            chosen[slot] = graded
+    by_candidate: dict[tuple[str, str], dict[int, PartSubmission]] = {}
+    for (exam_id, attendee, part), sub in chosen.items():
+        by_candidate.setdefault((exam_id, attendee), {})[part] = sub
+    rows = tuple(combine(keys[exam_id], attendee, parts)
+                 for (exam_id, attendee), parts in sorted(by_candidate.items()))
+    return GradeResult(rows, tuple(problems))

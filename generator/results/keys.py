@@ -1,0 +1,178 @@
+"""Load the private answer keys (`keys/<exam-id>.json`, docs/page-contract.md).
+
+Keys are trusted input written by `examsite build`, but they are still files a person may edit,
+so every shape problem becomes a `KeyFileError` naming the file and the field.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+QUESTION_TYPES = ("single", "multiple", "true_false", "short_text", "long_text", "numeric")
+
+
+class KeyFileError(Exception):
+    """An answer key that cannot be used; the message names the file and the field."""
+
+
+@dataclass(frozen=True)
+class QuestionKey:
+    id: str
+    type: str
+    points: float
+    correct: tuple[str, ...] = ()  # single / multiple
+    partial_credit: bool = False  # multiple
+    answer: bool | float | None = None  # true_false / numeric
+    tolerance: float = 0.0  # numeric
+    answers: tuple[str, ...] = ()  # short_text
+    case_sensitive: bool = False  # short_text
+
+
+@dataclass(frozen=True)
+class PartKey:
+    index: int
+    title: str
+    questions: tuple[str, ...]  # fixed questions, in source order
+    pools: tuple[tuple[str, int], ...]  # (pool name, draw)
+
+
+@dataclass(frozen=True)
+class ExamKey:
+    exam_id: str
+    title: str
+    parts: tuple[PartKey, ...]
+    pools: Mapping[str, tuple[str, ...]]
+    questions: Mapping[str, QuestionKey]
+    source: str
+
+    def part(self, index: int) -> PartKey | None:
+        return next((p for p in self.parts if p.index == index), None)
+
+    def question_order(self) -> tuple[str, ...]:
+        """Every question id in key order (fixed questions, then pool members), for columns."""
+        seen: list[str] = []
+        for part in self.parts:
+            for qid in part.questions:
+                seen.append(qid)
+            for pool, _draw in part.pools:
+                seen.extend(self.pools.get(pool, ()))
+        seen.extend(q for q in self.questions if q not in seen)
+        return tuple(dict.fromkeys(seen))
+
+
+def _number(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise KeyFileError(f"{where}: expected a number, got {value!r}")
+    return float(value)
+
+
+def _strings(value: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise KeyFileError(f"{where}: expected a list of strings")
+    return tuple(value)
+
+
+def parse_question(qid: str, raw: Any, where: str) -> QuestionKey:
+    if not isinstance(raw, dict):
+        raise KeyFileError(f"{where}: expected an object")
+    qtype = raw.get("type")
+    if qtype not in QUESTION_TYPES:
+        raise KeyFileError(f"{where}.type: unknown question type {qtype!r}")
+    points = _number(raw.get("points", 1), f"{where}.points")
+    if qtype in ("single", "multiple"):
+        correct = _strings(raw.get("correct"), f"{where}.correct")
+        if not correct:
+            raise KeyFileError(f"{where}.correct: no correct choice")
+        return QuestionKey(qid, qtype, points, correct=correct,
+                           partial_credit=bool(raw.get("partial_credit", False)))
+    if qtype == "true_false":
+        if not isinstance(raw.get("answer"), bool):
+            raise KeyFileError(f"{where}.answer: expected true or false")
+        return QuestionKey(qid, qtype, points, answer=raw["answer"])
+    if qtype == "numeric":
+        answer = _number(raw.get("answer"), f"{where}.answer")
+        tolerance = _number(raw.get("tolerance", 0), f"{where}.tolerance")
+        if tolerance < 0:
+            raise KeyFileError(f"{where}.tolerance: must not be negative")
+        return QuestionKey(qid, qtype, points, answer=answer, tolerance=tolerance)
+    if qtype == "short_text":
+        answers = _strings(raw.get("answers"), f"{where}.answers")
+        if not answers:
+            raise KeyFileError(f"{where}.answers: no accepted answer")
+        return QuestionKey(qid, qtype, points, answers=answers,
+                           case_sensitive=bool(raw.get("case_sensitive", False)))
+    return QuestionKey(qid, qtype, points)  # long_text: graded by a person
+
+
+def parse_key(raw: Any, source: str) -> ExamKey:
+    if not isinstance(raw, dict):
+        raise KeyFileError(f"{source}: expected a JSON object")
+    if raw.get("schema") != 1:
+        raise KeyFileError(f"{source}: unsupported schema {raw.get('schema')!r} (expected 1)")
+    exam_id = raw.get("exam_id")
+    if not isinstance(exam_id, str) or not exam_id:
+        raise KeyFileError(f"{source}: exam_id missing")
+    raw_questions = raw.get("questions")
+    if not isinstance(raw_questions, dict):
+        raise KeyFileError(f"{source}: questions must be an object")
+    questions = {qid: parse_question(qid, q, f"{source}: questions.{qid}")
+                 for qid, q in raw_questions.items()}
+    raw_pools = raw.get("pools", {})
+    if not isinstance(raw_pools, dict):
+        raise KeyFileError(f"{source}: pools must be an object")
+    pools = {name: _strings(ids, f"{source}: pools.{name}") for name, ids in raw_pools.items()}
+    for name, ids in pools.items():
+        missing = [q for q in ids if q not in questions]
+        if missing:
+            raise KeyFileError(f"{source}: pools.{name}: unknown question(s) {', '.join(missing)}")
+    raw_parts = raw.get("parts")
+    if not isinstance(raw_parts, list) or not raw_parts:
+        raise KeyFileError(f"{source}: parts must be a non-empty list")
+    parts = []
+    for n, part in enumerate(raw_parts):
+        where = f"{source}: parts[{n}]"
+        if not isinstance(part, dict) or not isinstance(part.get("items"), list):
+            raise KeyFileError(f"{where}: expected an object with items")
+        index = part.get("index", n + 1)
+        if isinstance(index, bool) or not isinstance(index, int):
+            raise KeyFileError(f"{where}.index: expected an integer")
+        fixed, drawn = [], []
+        for m, item in enumerate(part["items"]):
+            if isinstance(item, dict) and isinstance(item.get("question"), str):
+                if item["question"] not in questions:
+                    raise KeyFileError(f"{where}.items[{m}]: unknown question {item['question']!r}")
+                fixed.append(item["question"])
+            elif isinstance(item, dict) and isinstance(item.get("pool"), str):
+                if item["pool"] not in pools:
+                    raise KeyFileError(f"{where}.items[{m}]: unknown pool {item['pool']!r}")
+                draw = item.get("draw", len(pools[item["pool"]]))
+                if isinstance(draw, bool) or not isinstance(draw, int) or draw < 0:
+                    raise KeyFileError(f"{where}.items[{m}].draw: expected a whole number")
+                drawn.append((item["pool"], draw))
+            else:
+                raise KeyFileError(f"{where}.items[{m}]: expected {{question}} or {{pool, draw}}")
+        parts.append(PartKey(index, str(part.get("title", "")), tuple(fixed), tuple(drawn)))
+    return ExamKey(exam_id, str(raw.get("title", exam_id)), tuple(parts), pools, questions, source)
+
+
+def load_keys(directory: Path) -> dict[str, ExamKey]:
+    """Every `*.json` key in `directory`, by exam id."""
+    if not directory.is_dir():
+        raise KeyFileError(f"{directory}: no such keys directory")
+    keys: dict[str, ExamKey] = {}
+    for path in sorted(directory.glob("*.json")):
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise KeyFileError(f"{path}: cannot read answer key: {exc}") from None
+        key = parse_key(raw, str(path))
+        if key.exam_id in keys:
+            raise KeyFileError(f"{path}: exam {key.exam_id!r} also keyed in {keys[key.exam_id].source}")
+        keys[key.exam_id] = key
+    if not keys:
+        raise KeyFileError(f"{directory}: no answer keys (*.json) found")
+    return keys
