@@ -1,0 +1,106 @@
+"""The `examsite` command: thin click commands that call library functions."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Callable
+
+import click
+
+from . import __version__
+from .build import Summary, build, check
+from .diagnostics import ExamsiteError, InvalidInput
+from .render import PageOptions
+from .scaffold import scaffold_exam
+
+CONFIG = click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+                      default="exams.yaml", show_default=True, help="The site configuration.")
+ENV = click.option("--env", "env", metavar="NAME", help="A named environment from exams.yaml's 'environments'.")
+STRICT = click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+JSON = click.option("--json", "as_json", is_flag=True, help="Print a machine-readable report instead.")
+PROVIEW = click.option("--proview", type=click.Choice(["real", "fake"]), default="real", show_default=True,
+                       help="'fake' loads the local Proview stand-in instead of the SDK (previews and tests only).")
+
+
+def _report(run: Callable[[], Summary], verb: str, as_json: bool) -> None:
+    """Run a command's work; print its diagnostics and summary; exit 1 on invalid input."""
+    try:
+        summary = run()
+    except InvalidInput as error:
+        if as_json:
+            click.echo(json.dumps({"ok": False, "diagnostics": [d.as_json() for d in error.diagnostics]}, indent=2))
+        else:
+            for diagnostic in error.diagnostics:
+                click.echo(str(diagnostic), err=True)
+            errors = sum(d.severity.value == "error" for d in error.diagnostics)
+            click.echo(f"{errors} error(s); nothing was written", err=True)
+        sys.exit(1)
+    except ExamsiteError as error:
+        if as_json:
+            click.echo(json.dumps({"ok": False, "error": str(error)}, indent=2))
+        else:
+            click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+    if as_json:
+        click.echo(json.dumps({
+            "ok": True, "exams": summary.exams, "parts": summary.parts, "questions": summary.questions,
+            "pages": summary.pages, "seconds": round(summary.seconds, 3),
+            "diagnostics": [d.as_json() for d in summary.diagnostics]}, indent=2))
+        return
+    for diagnostic in summary.diagnostics:
+        click.echo(str(diagnostic), err=True)
+    click.echo(summary.line(verb))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="examsite")
+def main() -> None:
+    """Build proctored exam sites (Talview Proview) from YAML and Markdown."""
+
+
+@main.command("build")
+@CONFIG
+@ENV
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="The output folder [default: output/ beside exams.yaml].")
+@click.option("--keys-dir", "keys_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Where the private answer keys go, never under the output [default: keys/ beside exams.yaml].")
+@STRICT
+@JSON
+@PROVIEW
+def build_command(config_path: Path, env: str | None, out_dir: Path | None, keys_dir: Path | None, strict: bool,
+                  as_json: bool, proview: str) -> None:
+    """Build every exam into static pages, and the answer keys into the keys folder."""
+    out_dir = out_dir or config_path.parent / "output"
+    keys_dir = keys_dir or config_path.parent / "keys"
+    options = PageOptions(fake_proview=proview == "fake")
+    _report(lambda: build(config_path, env, out_dir, keys_dir, strict, options), "built", as_json)
+
+
+@main.command("check")
+@CONFIG
+@ENV
+@STRICT
+@JSON
+@PROVIEW
+def check_command(config_path: Path, env: str | None, strict: bool, as_json: bool, proview: str) -> None:
+    """Validate everything `build` would; write nothing."""
+    options = PageOptions(fake_proview=proview == "fake")
+    _report(lambda: check(config_path, env, strict, options), "checked", as_json)
+
+
+@main.command("new")
+@click.argument("exam_id")
+@click.option("--dir", "exams_dir", type=click.Path(file_okay=False, path_type=Path), default="exams",
+              show_default=True, help="Where exam files live.")
+def new_command(exam_id: str, exams_dir: Path) -> None:
+    """Scaffold exams/EXAM_ID.yaml and its Markdown instructions, ready to build."""
+    try:
+        created = scaffold_exam(exam_id, exams_dir)
+    except ExamsiteError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+    for path in created:
+        click.echo(f"created {path}")

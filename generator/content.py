@@ -1,0 +1,136 @@
+"""Markdown -> safe HTML: sanitized raw HTML, checked and content-hashed images."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import markdown
+import nh3
+
+from .diagnostics import Diagnostics, Position, shown_path
+from .model import Text
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em", "h1", "h2", "h3", "h4",
+    "h5", "h6", "hr", "i", "img", "kbd", "li", "ol", "p", "pre", "s", "span", "strong", "sub", "sup", "table",
+    "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
+}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "code": {"class"},
+    "pre": {"class"},
+    "span": {"class"},
+    "div": {"class"},
+    "th": {"align", "colspan", "rowspan"},
+    "td": {"align", "colspan", "rowspan"},
+    "ol": {"start"},
+}
+URL_SCHEMES = {"https", "http", "mailto"}
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif"}
+_IMG_TAG = re.compile(r"<img\b[^>]*>")
+_ATTRIBUTE = re.compile(r'([a-z-]+)="([^"]*)"')
+# Text with none of these characters renders to a plain paragraph: no Markdown pass needed.
+_MARKDOWN_SYNTAX = re.compile(r"[\\`*_\[\]<>#|&!~\n]|^\s*(\d+[.)]|[-+=])|^\s{4}")
+
+
+@dataclass(frozen=True)
+class Image:
+    """A local image the page uses, published as assets/img/<stem>.<hash><suffix>."""
+
+    source: Path
+    name: str  # relative to the output's assets folder
+
+
+@dataclass(frozen=True)
+class Rendered:
+    html: str
+    images: tuple[Image, ...] = ()
+    remote_origins: tuple[str, ...] = ()
+
+
+class MarkdownRenderer:
+    """Renders the Markdown of one build; holds that build's caches (one per process)."""
+
+    def __init__(self, diagnostics: Diagnostics, https_only: bool) -> None:
+        self.diagnostics = diagnostics
+        self.https_only = https_only
+        self._md = markdown.Markdown(extensions=["fenced_code", "tables", "sane_lists"], output_format="html")
+        self._hashes: dict[Path, str | None] = {}
+
+    def render(self, text: Text, asset_prefix: str) -> Rendered:
+        """HTML for `text`; `asset_prefix` is the relative URL of the output's assets/ from the page."""
+        source = text.source.strip()
+        if not _MARKDOWN_SYNTAX.search(source):
+            return Rendered(f"<p>{html.escape(source, quote=False)}</p>" if source else "")
+        converted = self._md.reset().convert(source)
+        clean = nh3.clean(converted, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES,
+                          clean_content_tags={"script", "style"})
+        if "<img" not in clean:
+            return Rendered(clean)
+        # Images are checked after sanitizing, so those written as raw HTML are checked too.
+        images: list[Image] = []
+        origins: list[str] = []
+
+        def check(match: re.Match) -> str:
+            attributes = {name: html.unescape(value) for name, value in _ATTRIBUTE.findall(match.group(0))}
+            src = self._check_image(text, attributes, asset_prefix, images, origins)
+            attributes["src"] = src
+            return "<img " + " ".join(f'{name}="{html.escape(value)}"' for name, value in attributes.items()) + ">"
+
+        clean = _IMG_TAG.sub(check, clean)
+        return Rendered(clean, tuple(images), tuple(sorted(set(origins))))
+
+    def _check_image(self, text: Text, attributes: dict[str, str], asset_prefix: str,
+                     images: list[Image], origins: list[str]) -> str:
+        """Checks one image (alt text, file present, https); returns the src to publish."""
+        src = attributes.get("src", "")
+        position = _position_of(text, src)
+        if not attributes.get("alt", "").strip():
+            self.diagnostics.error(position, f"image '{src}' has no alt text; write ![what it shows]({src}) so "
+                                             "candidates using screen readers get the question too")
+        parts = urlsplit(src)
+        if parts.scheme in ("http", "https"):
+            if self.https_only and parts.scheme != "https":
+                self.diagnostics.error(position, f"image '{src}' must use https in the staging and prod environments")
+            origins.append(f"{parts.scheme}://{parts.netloc}")
+            return src
+        if parts.scheme or parts.netloc or src.startswith("/") or not parts.path:
+            self.diagnostics.error(position, f"image '{src}' must be a file next to the exam or an https URL")
+            return src
+        path = (text.base_dir / parts.path).resolve()
+        if path.suffix.lower() not in IMAGE_SUFFIXES:
+            self.diagnostics.error(position, f"image '{src}' is not an image file ({', '.join(sorted(IMAGE_SUFFIXES))})")
+            return src
+        digest = self._digest(path)
+        if digest is None:
+            self.diagnostics.error(position, f"image file '{src}' not found (looked in {shown_path(text.base_dir)})")
+            return src
+        image = Image(path, f"img/{path.stem}.{digest}{path.suffix.lower()}")
+        images.append(image)
+        return asset_prefix + image.name
+
+    def _digest(self, path: Path) -> str | None:
+        if path not in self._hashes:
+            try:
+                self._hashes[path] = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+            except OSError:
+                self._hashes[path] = None
+        return self._hashes[path]
+
+
+def _position_of(text: Text, needle: str) -> Position:
+    """Where `needle` stands in the instructor's file, for messages about a part of a text."""
+    index = text.source.find(needle) if needle else -1
+    if index < 0:
+        return text.position
+    before = text.source[:index]
+    line = before.count("\n")
+    col = index - (before.rfind("\n") + 1) + 1
+    return Position(text.position.path, text.position.line + line,
+                    col if line else text.position.col + col - 1)

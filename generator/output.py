@@ -1,0 +1,106 @@
+"""The output folder: manifest.json, _headers, robots.txt, and the atomic swap into place."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .diagnostics import ExamsiteError
+
+MANIFEST = "manifest.json"
+ROBOTS = "User-agent: *\nDisallow: /\n"
+# Referrer: the CDN and the SDK see the exam site's origin (domain whitelisting) but never the
+# page's query, which holds the attendee identifier.
+REFERRER_POLICY = "strict-origin-when-cross-origin"
+
+
+class UnsafeOutput(ExamsiteError):
+    """The output folder is somewhere a swap would destroy what is not ours."""
+
+
+def source_date() -> str | None:
+    """SOURCE_DATE_EPOCH as an ISO date, the only timestamp a reproducible build may carry."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if not epoch:
+        return None
+    try:
+        return datetime.fromtimestamp(int(epoch), tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except ValueError as error:
+        raise ExamsiteError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, not '{epoch}'") from error
+
+
+def manifest_bytes(files: dict[str, bytes], exams: list[dict], generator: str) -> bytes:
+    manifest: dict = {"generator": generator}
+    built = source_date()
+    if built:
+        manifest["built_at"] = built
+    manifest["exams"] = exams
+    manifest["files"] = {name: {"sha256": hashlib.sha256(content).hexdigest(), "size": len(content)}
+                         for name, content in sorted(files.items())}
+    return (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def headers_bytes(page_policies: dict[str, str]) -> bytes:
+    """Netlify / Cloudflare Pages `_headers`: the pages' CSP as a real header, caching for hashed assets."""
+    lines = ["/*", "  X-Content-Type-Options: nosniff", f"  Referrer-Policy: {REFERRER_POLICY}", "",
+             "/assets/*", "  Cache-Control: public, max-age=31536000, immutable", ""]
+    for prefix, policy in sorted(page_policies.items()):
+        lines += [f"/{prefix}/*", f"  Content-Security-Policy: {policy}", "  Cache-Control: no-cache", ""]
+    return "\n".join(lines).encode("utf-8")
+
+
+def check_locations(out_dir: Path, keys_dir: Path, config_path: Path) -> None:
+    out, keys, config = out_dir.resolve(), keys_dir.resolve(), config_path.resolve()
+    if keys == out or out in keys.parents:
+        raise UnsafeOutput(f"the keys folder {keys_dir} is inside the output folder {out_dir}: answer keys "
+                           "would be published; choose a keys folder outside it")
+    if out in config.parents or out == config.parent:
+        raise UnsafeOutput(f"the output folder {out_dir} holds the site's sources; choose another folder")
+    if out.exists() and any(out.iterdir()) and not (out / MANIFEST).is_file():
+        raise UnsafeOutput(f"{out_dir} exists and was not written by examsite (it has no {MANIFEST}); "
+                           "refusing to replace it")
+
+
+def _write_tree(root: Path, files: dict[str, bytes]) -> None:
+    for name, content in sorted(files.items()):
+        target = root / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
+
+
+def swap_in(out_dir: Path, files: dict[str, bytes]) -> None:
+    """Write `files` into a sibling temporary folder, then swap it into place, so readers see the
+    old output or the new one, never a half-written one."""
+    out_dir = out_dir.resolve()
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
+    try:
+        _write_tree(staging, files)
+        os.chmod(staging, 0o755)
+        if out_dir.exists():
+            retired = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
+            os.replace(out_dir, retired / out_dir.name)
+            os.replace(staging, out_dir)
+            shutil.rmtree(retired, ignore_errors=True)
+        else:
+            os.replace(staging, out_dir)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def write_atomically(path: Path, content: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(content)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,173 @@
+"""Pages: the Jinja environment (package templates, overridable from the site's templates/) and
+each page's context, including the exam data the runtime reads."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup
+
+from .assets import Asset
+from .config import SESSION_LIMIT_MINUTES, SiteConfig
+from .content import Image, MarkdownRenderer
+from .csp import PageSources, build_policy
+from .model import ChoiceQuestion, Exam, Part, PoolDraw, Question
+
+PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
+RTL_LANGUAGES = {"ar", "fa", "he", "ur", "yi", "ps", "sd", "ug", "dv"}
+LOADER_TIMEOUT_SECONDS = 30
+_SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
+                              "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+@dataclass(frozen=True)
+class PageOptions:
+    """How pages differ between a publishable build and a preview."""
+
+    fake_proview: bool = False
+    submission_url: str | None = None  # overrides submission.url (the dev server's endpoint)
+    extra_connect: tuple[str, ...] = ()  # e.g. the dev server's live-reload socket
+
+
+@dataclass(frozen=True)
+class Page:
+    path: str  # under the output folder
+    html: bytes
+    csp: str
+
+
+@dataclass
+class ExamPages:
+    exam: Exam
+    pages: list[Page] = field(default_factory=list)
+    images: list[Image] = field(default_factory=list)
+
+
+def make_environment(config: SiteConfig) -> jinja2.Environment:
+    """The site's templates/ first, then the package's; `examsite/page.html` always names the
+    package's own, so an override can extend it and replace only a block."""
+    package = jinja2.FileSystemLoader(str(PACKAGE_TEMPLATES))
+    loaders: list[jinja2.BaseLoader] = [package, jinja2.PrefixLoader({"examsite": package})]
+    if config.templates_dir is not None:
+        loaders.insert(0, jinja2.FileSystemLoader(str(config.templates_dir)))
+    return jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), autoescape=True, undefined=jinja2.StrictUndefined,
+                              keep_trailing_newline=True)
+
+
+def script_json(data: object) -> Markup:
+    """JSON that no text can turn into markup: `</script>`, `<!--` and line separators are escaped."""
+    return Markup(json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(_SCRIPT_SAFE))
+
+
+def page_path(exam: Exam, part: Part) -> str:
+    return f"{exam.id}/index.html" if part.index == 1 else f"{exam.id}/part-{part.index}/index.html"
+
+
+def page_url(exam: Exam, part: Part) -> str:
+    """The page's URL relative to the output folder (a folder URL, as a CDN serves it)."""
+    return page_path(exam, part).removesuffix("index.html")
+
+
+def _next_url(exam: Exam, part: Part) -> str | None:
+    if part.index >= len(exam.parts):
+        return None
+    return f"part-{part.index + 1}/" if part.index == 1 else f"../part-{part.index + 1}/"
+
+
+class PageRenderer:
+    """Renders the pages of the exams of one build."""
+
+    def __init__(self, config: SiteConfig, environment: jinja2.Environment, markdown: MarkdownRenderer,
+                 assets: dict[str, Asset], options: PageOptions) -> None:
+        self.config = config
+        self.template = environment.get_template("page.html")
+        self.markdown = markdown
+        self.assets = assets
+        self.options = options
+
+    def exam_pages(self, exam: Exam) -> ExamPages:
+        result = ExamPages(exam)
+        for part in exam.parts:
+            result.pages.append(self._page(exam, part, result.images))
+        return result
+
+    def _page(self, exam: Exam, part: Part, images: list[Image]) -> Page:
+        prefix = "../assets/" if part.index == 1 else "../../assets/"
+        origins: set[str] = set()
+
+        def html(text) -> str:
+            rendered = self.markdown.render(text, prefix)
+            images.extend(rendered.images)
+            origins.update(rendered.remote_origins)
+            return rendered.html
+
+        def question(q: Question) -> dict:
+            data = {"id": q.id, "type": q.TYPE, "points": q.points, "prompt_html": html(q.prompt)}
+            if isinstance(q, ChoiceQuestion):
+                data["shuffle_choices"] = exam.shuffle_choices if q.shuffle is None else q.shuffle
+                data["choices"] = [{"id": c.id, "html": html(c.text)} for c in q.choices]
+            return data
+
+        items = []
+        for item in part.items:
+            if isinstance(item, PoolDraw):
+                pool = exam.pool(item.pool)
+                items.append({"kind": "pool", "pool": item.pool, "draw": item.draw,
+                              "questions": [question(q) for q in pool.questions] if pool else []})
+            else:
+                items.append({"kind": "question", "question": question(item)})
+        instructions = html(exam.instructions) if exam.instructions else ""
+
+        proview = self.config.proview
+        loader_url = self.assets["proview-fake.js"].url_from(prefix) if self.options.fake_proview else proview.loader_url
+        submission_url = self.options.submission_url or self.config.submission_url
+        data = {
+            "schema": 1,
+            "exam": {"id": exam.id, "title": exam.title, "workflow_identifier": exam.workflow_identifier,
+                     "lang": exam.lang, "languages": list(exam.languages), "part_count": len(exam.parts)},
+            "part": {"index": part.index, "title": part.title, "time_limit_seconds": part.time_limit * 60,
+                     "next_url": _next_url(exam, part), "question_count": exam.question_count(part)},
+            "proview": {"sdk": proview.sdk, "dsn": proview.dsn, "environment": proview.environment,
+                        "fake": self.options.fake_proview,
+                        "languages": list(exam.languages or proview.languages),
+                        "session_limit_seconds": SESSION_LIMIT_MINUTES * 60,
+                        "refresh_after_seconds": proview.refresh_after_minutes * 60,
+                        "loader_timeout_seconds": LOADER_TIMEOUT_SECONDS,
+                        **self._legacy(exam)},
+            "submission": {"url": submission_url},
+            "shuffle": {"questions": exam.shuffle_questions, "choices": exam.shuffle_choices},
+            "items": items,
+        }
+        csp = build_policy(PageSources(loader_url, submission_url, tuple(sorted(origins)),
+                                       self.options.extra_connect))
+        context = {
+            "lang": exam.lang,
+            "dir": "rtl" if exam.lang.split("-")[0] in RTL_LANGUAGES else "ltr",
+            "csp": csp,
+            "site_title": self.config.title,
+            "exam_title": exam.title,
+            "part_title": part.title,
+            "part_index": part.index,
+            "part_count": len(exam.parts),
+            "time_limit_minutes": part.time_limit,
+            "question_count": exam.question_count(part),
+            "instructions_html": Markup(instructions),
+            "data_json": script_json(data),
+            "assets": {name: {"url": asset.url_from(prefix), "integrity": asset.integrity}
+                       for name, asset in self.assets.items()},
+            "loader_url": loader_url,
+            "sdk": proview.sdk,
+            "preview": self.options.fake_proview,
+        }
+        return Page(page_path(exam, part), self.template.render(context).encode("utf-8"), csp)
+
+    def _legacy(self, exam: Exam) -> dict:
+        """The legacy embed's options (seed 001); the account token is meant to be in the page."""
+        proview = self.config.proview
+        if proview.sdk != "legacy":
+            return {}
+        return {"token": proview.token, "session_type": proview.session_type,
+                "session_title": proview.session_title or exam.title, "preview_style": proview.preview_style}
