@@ -69,26 +69,49 @@ def load_site(config_path: Path, env: str | None, diagnostics: Diagnostics, page
     return Site(config, tuple(exams))
 
 
-def render_site(site: Site, options: PageOptions, diagnostics: Diagnostics) -> Rendered:
-    config = site.config
-    assets = runtime_assets(config.proview.sdk, options.fake_proview)
-    pages = PageRenderer(config, make_environment(config), MarkdownRenderer(diagnostics, config.requires_https),
-                         assets, options)
-    files: dict[str, bytes] = {asset.name: asset.content for asset in assets.values()}
-    policies: dict[str, str] = {}
-    manifest_exams = []
-    for exam in site.exams:
-        rendered = pages.exam_pages(exam)
-        for page in rendered.pages:
-            files[page.path] = page.html
-        policies[exam.id] = rendered.pages[0].csp if rendered.pages else ""
+@dataclass(frozen=True)
+class ExamOutput:
+    """Everything one exam contributes to a build; the unit an incremental rebuild replaces."""
+
+    exam_id: str
+    files: dict[str, bytes]  # its pages and images, by path under the output folder
+    key: bytes
+    policy: str  # the pages' Content-Security-Policy, for _headers
+    manifest_entry: dict
+
+
+class SiteRenderer:
+    """Renders the exams of one site configuration, one exam at a time."""
+
+    def __init__(self, config: SiteConfig, options: PageOptions, diagnostics: Diagnostics) -> None:
+        self.config = config
+        self.assets = runtime_assets(config.proview.sdk, options.fake_proview)
+        self.pages = PageRenderer(config, make_environment(config),
+                                  MarkdownRenderer(diagnostics, config.requires_https), self.assets, options)
+
+    def exam(self, exam: Exam) -> ExamOutput:
+        rendered = self.pages.exam_pages(exam)
+        files = {page.path: page.html for page in rendered.pages}
         for image in rendered.images:
             files[f"assets/{image.name}"] = image.source.read_bytes()
-        manifest_exams.append(_manifest_entry(config, exam))
-    files["robots.txt"] = ROBOTS.encode()
-    files["_headers"] = headers_bytes(policies)
-    files[MANIFEST] = manifest_bytes(files, manifest_exams, f"examsite {__version__}")
-    return Rendered(files, {exam.id: key_bytes(exam) for exam in site.exams})
+        return ExamOutput(exam.id, files, key_bytes(exam), rendered.pages[0].csp if rendered.pages else "",
+                          _manifest_entry(self.config, exam))
+
+    def assemble(self, outputs: list[ExamOutput]) -> Rendered:
+        """The whole output folder from the exams' outputs, in the order given."""
+        files: dict[str, bytes] = {asset.name: asset.content for asset in self.assets.values()}
+        for output in outputs:
+            files.update(output.files)
+        files["robots.txt"] = ROBOTS.encode()
+        files["_headers"] = headers_bytes({output.exam_id: output.policy for output in outputs})
+        files[MANIFEST] = manifest_bytes(files, [output.manifest_entry for output in outputs],
+                                         f"examsite {__version__}")
+        return Rendered(files, {output.exam_id: output.key for output in outputs})
+
+
+def render_site(site: Site, options: PageOptions, diagnostics: Diagnostics) -> Rendered:
+    renderer = SiteRenderer(site.config, options, diagnostics)
+    return renderer.assemble([renderer.exam(exam) for exam in site.exams])
 
 
 def _manifest_entry(config: SiteConfig, exam: Exam) -> dict:
@@ -153,5 +176,5 @@ def build(config_path: Path, env: str | None, out_dir: Path, keys_dir: Path, str
     return _summary(site, time.perf_counter() - started, diagnostics)
 
 
-__all__ = ["ExamsiteError", "InvalidInput", "PageOptions", "Site", "Summary", "build", "check", "load_site",
-           "render_site"]
+__all__ = ["ExamOutput", "ExamsiteError", "InvalidInput", "PageOptions", "Site", "SiteRenderer", "Summary", "build",
+           "check", "load_site", "render_site"]
