@@ -1,0 +1,86 @@
+/* examsite: the Proview v8 adapter (seed 000_bf40de664df2fafb.txt).
+ *
+ * The lifecycle in exam.js talks only to window.ExamsiteSdk, never to window.Proview, so a legacy
+ * adapter (tv('init', ...) / ProctorClient3) can implement the same surface:
+ *
+ *   name                          "v8"
+ *   loaded()                      true once the vendor global exists
+ *   onError(fn)                   fn(err) for errors raised by the SDK at any time
+ *   init(config, ids)             Promise<void>; config is the page's "proview" object,
+ *                                 ids is {attendee, workflow, session}; rejects with an Err
+ *   limitLanguages(list)          restrict the SDK's UI languages (no-op for an empty list)
+ *   start(ids)                    Promise<{uuid}>, resolves once the session is running
+ *   pause(reason) / resume(reason) / complete() / stop()    Promise<void>
+ *
+ * Every rejection is normalised to {code, message, type} so the page can always show a message.
+ */
+(function () {
+  'use strict';
+
+  function err(e, fallbackCode, fallbackMessage) {
+    if (e && typeof e === 'object') {
+      return {
+        code: e.code || fallbackCode,
+        message: e.message || fallbackMessage,
+        type: e.type || 'critical',
+        validationErrors: e.validationErrors || [],
+      };
+    }
+    return { code: fallbackCode, message: typeof e === 'string' && e ? e : fallbackMessage, type: 'critical' };
+  }
+
+  // Only pass identifiers we have: the SDK derives session_identifier when it is undefined.
+  function idFields(ids) {
+    var out = {};
+    if (ids.attendee) out.attendee_identifier = ids.attendee;
+    if (ids.workflow) out.workflow_identifier = ids.workflow;
+    if (ids.session) out.session_identifier = ids.session;
+    return out;
+  }
+
+  async function call(fn, code, message) {
+    try {
+      return await fn();
+    } catch (e) {
+      throw err(e, code, message);
+    }
+  }
+
+  window.ExamsiteSdk = {
+    name: 'v8',
+    loaded: function () {
+      return !!(window.Proview && window.Proview.session);
+    },
+    onError: function (fn) {
+      // Proview keeps one handler; registering again replaces it.
+      window.Proview.onError(function (e) { fn(err(e, 'sdk_error', 'The proctoring service reported an error.')); });
+    },
+    init: async function (config, ids) {
+      var cfg = idFields(ids);
+      cfg.dsn = config.dsn;
+      var ok = await call(function () { return window.Proview.init(cfg); },
+        'init_failed', 'The proctoring service could not be initialised.');
+      if (!ok) throw err(null, 'init_failed', 'The proctoring service could not be initialised.');
+    },
+    limitLanguages: function (list) {
+      if (list && list.length && window.Proview.locale) window.Proview.locale.limitLanguages(list);
+    },
+    start: async function (ids) {
+      var res = await call(function () { return window.Proview.session.start(idFields(ids)); },
+        'start_failed', 'The proctoring session could not be started.');
+      return { uuid: (res && res.uuid) || null };
+    },
+    pause: function (reason) {
+      return call(function () { return window.Proview.session.pause(reason); }, 'pause_failed', 'Could not pause proctoring.');
+    },
+    resume: function (reason) {
+      return call(function () { return window.Proview.session.resume(reason); }, 'resume_failed', 'Could not resume proctoring.');
+    },
+    complete: function () {
+      return call(function () { return window.Proview.session.complete(); }, 'complete_failed', 'Could not complete the proctoring session.');
+    },
+    stop: function () {
+      return call(function () { return window.Proview.session.stop(); }, 'stop_failed', 'Could not stop the proctoring session.');
+    },
+  };
+})();
