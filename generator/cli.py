@@ -104,3 +104,9 @@ def new_command(exam_id: str, exams_dir: Path) -> None:
         sys.exit(1)
     for path in created:
         click.echo(f"created {path}")
+
+
+from .results.cli import COMMANDS  # noqa: E402  (the results toolset, issue 6)
+
+for command in COMMANDS:
+    main.add_command(command)

@@ -1,0 +1,216 @@
+"""The results commands: `grade`, `callbacks serve`, `ratings fetch`, `report`.
+
+Thin click wrappers over the library modules; `generator/cli.py` registers `COMMANDS`. Bad input
+ends with `error: ...` on stderr and exit 1, never a traceback. Credentials are read from the
+environment only and never printed; the callback token appears only in the start-up URL.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+from typing import NoReturn
+
+import click
+
+from .callbacks import Receiver, TokenError, check_token, make_server, new_token, public_url
+from .export import grades_csv, grades_json
+from .grade import GradeResult, grade as grade_records
+from .keys import KeyFileError, load_keys
+from .poller import RatingPoller, fetch_and_store
+from .ratings import ENVIRONMENTS, ApiSettings, ConfigError, RatingsClient
+from .report import LinkTemplateError, build_report, check_link_template, write_report
+from .sources import SourceError, read_sources
+from .store import Store, StoreError, open_existing, utc_now
+
+DB = click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
+                  default="results.sqlite", show_default=True, help="The results database (SQLite).")
+ENV = click.option("--env", "environment", type=click.Choice(sorted(ENVIRONMENTS)), default="prod",
+                   show_default=True, help="Proview environment; PROVIEW_AUTH_URL / PROVIEW_API_URL "
+                                           "override its hosts.")
+PENDING_RETRY = click.option("--pending-retry", type=click.FloatRange(min=0), default=300,
+                             show_default=True, metavar="SECONDS",
+                             help="Wait before asking again about a session whose rating is still empty.")
+KEYS = click.option("--keys", "keys_dir", required=True,
+                    type=click.Path(file_okay=False, path_type=Path),
+                    help="The folder of private answer keys (keys/<exam-id>.json).")
+
+
+def fail(message: str) -> NoReturn:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(1)
+
+
+def _log(line: str) -> None:
+    click.echo(f"[{utc_now()}] {line}", err=True)
+
+
+def _grade(keys_dir: Path, sources: list[Path]) -> tuple[dict, GradeResult]:
+    try:
+        keys = load_keys(keys_dir)
+        records, unreadable = read_sources(sources)
+    except (KeyFileError, SourceError) as exc:
+        fail(str(exc))
+    result = grade_records(keys, records)
+    problems = tuple(unreadable) + result.problems
+    for problem in problems:
+        click.echo(f"{problem.origin}: warning: {problem.message}", err=True)
+    return keys, GradeResult(result.rows, problems)
+
+
+def _client(environment: str) -> RatingsClient:
+    try:
+        return RatingsClient(ApiSettings.from_env(environment, os.environ))
+    except ConfigError as exc:
+        fail(str(exc))
+
+
+@click.command("grade")
+@KEYS
+@click.argument("sources", nargs=-1, required=True,
+                type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write here instead of standard output.")
+@click.option("--strict", is_flag=True, help="Exit 1 when any submission could not be graded.")
+def grade(keys_dir: Path, sources: tuple[Path, ...], fmt: str, out_path: Path | None,
+          strict: bool) -> None:
+    """Grade submissions (JSON Lines files or the preview's SQLite file) with the answer keys."""
+    keys, result = _grade(keys_dir, list(sources))
+    text = grades_csv(result, keys) if fmt == "csv" else grades_json(result)
+    if out_path is None:
+        click.echo(text, nl=False)
+    else:
+        try:
+            out_path.write_text(text, encoding="utf-8", newline="")
+        except OSError as exc:
+            fail(f"{out_path}: {exc.strerror or exc}")
+    exams = len({r.exam_id for r in result.rows})
+    click.echo(f"graded {len(result.rows)} candidate(s) in {exams} exam(s); "
+               f"{len(result.problems)} record(s) not graded", err=True)
+    if strict and result.problems:
+        sys.exit(1)
+
+
+@click.group("callbacks")
+def callbacks() -> None:
+    """Receive Proview's termination callbacks."""
+
+
+@callbacks.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8787, show_default=True)
+@DB
+@click.option("--token", envvar="EXAMSITE_CALLBACK_TOKEN", show_envvar=True, metavar="TOKEN",
+              help="The secret path segment of the callback URL [default: a new random one].")
+@ENV
+@PENDING_RETRY
+@click.option("--no-fetch", is_flag=True, help="Only store callbacks; fetch no ratings.")
+def serve(host: str, port: int, db_path: Path, token: str | None, environment: str,
+          pending_retry: float, no_fetch: bool) -> None:
+    """Store each callback once, then fetch the session's rating from Proview."""
+    try:
+        token = check_token(token) if token else new_token()
+        store = Store(db_path).initialise()
+    except (TokenError, StoreError) as exc:
+        fail(str(exc))
+    poller = None
+    if not no_fetch:
+        poller = RatingPoller(_client(environment), store, pending_retry, _log).start()
+        for session_uuid, external_id in store.unrated_callbacks():  # left over from a last run
+            poller.submit(session_uuid, external_id)
+    receiver = Receiver(store, token, poller, _log)
+    try:
+        server = make_server(host, port, receiver)
+    except OSError as exc:
+        fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+    click.echo(f"Receiving Proview termination callbacks at {public_url(server, receiver)}")
+    click.echo(f"Storing callbacks{'' if no_fetch else ' and ratings'} in {db_path}; "
+               "press Ctrl+C to stop.", err=True)
+    sys.stdout.flush()
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        if poller is not None:
+            poller.stop()
+
+
+@click.group("ratings")
+def ratings() -> None:
+    """Proview ratings of sessions."""
+
+
+@ratings.command("fetch")
+@click.argument("session_uuids", nargs=-1, required=True, metavar="SESSION_UUID...")
+@DB
+@ENV
+@PENDING_RETRY
+@click.option("--max-wait", type=click.FloatRange(min=0), default=0, show_default=True,
+              metavar="SECONDS", help="Keep asking about pending ratings (every --pending-retry "
+                                      "seconds) for at most this long.")
+def fetch(session_uuids: tuple[str, ...], db_path: Path, environment: str, pending_retry: float,
+          max_wait: float) -> None:
+    """Fetch and store sessions' ratings now, e.g. for callbacks that were missed."""
+    client = _client(environment)
+    try:
+        store = Store(db_path).initialise()
+    except StoreError as exc:
+        fail(str(exc))
+    deadline = time.monotonic() + max_wait
+    todo = list(dict.fromkeys(session_uuids))
+    errors = 0
+    while todo:
+        waiting = []
+        for session_uuid in todo:
+            try:
+                outcome = fetch_and_store(client, store, session_uuid)
+            except StoreError as exc:
+                fail(str(exc))
+            if outcome.pending and time.monotonic() + pending_retry <= deadline:
+                waiting.append(session_uuid)
+                continue
+            errors += outcome.error is not None
+            click.echo(outcome.describe())
+        todo = waiting
+        if todo:
+            time.sleep(pending_retry)
+    if errors:
+        sys.exit(1)
+
+
+@click.command("report")
+@KEYS
+@click.option("--submissions", "sources", multiple=True, required=True,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="A JSON Lines file or the preview's SQLite file; repeat for more.")
+@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="The results database with Proview ratings (from `callbacks serve` or "
+                   "`ratings fetch`); without it, no ratings are shown.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default="report", show_default=True)
+@click.option("--session-link", metavar="URL", help="Link each session, e.g. "
+              "https://example.com/sessions/{session_uuid}.")
+def report(keys_dir: Path, sources: tuple[Path, ...], db_path: Path | None, out_dir: Path,
+           session_link: str | None) -> None:
+    """Write a static HTML report (scores, ratings, score chart) and its CSV."""
+    try:
+        link = check_link_template(session_link) if session_link else None
+        known = open_existing(db_path).ratings() if db_path else {}
+    except (LinkTemplateError, StoreError) as exc:
+        fail(str(exc))
+    _keys, result = _grade(keys_dir, list(sources))
+    built = build_report(result, known, link)
+    try:
+        html_path, csv_path = write_report(built, out_dir, utc_now())
+    except OSError as exc:
+        fail(f"{out_dir}: {exc.strerror or exc}")
+    click.echo(f"wrote {html_path} and {csv_path}: {len(result.rows)} candidate(s), "
+               f"{len(built.sections)} exam(s)")
+
+
+COMMANDS = [grade, callbacks, ratings, report]
