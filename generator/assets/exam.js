@@ -234,7 +234,10 @@
       return type === 'true_false' ? picked.value === 'true' : picked.value;
     }
     if (type === 'multiple') {
-      var ids = c.inputs.filter(function (i) { return i.checked; }).map(function (i) { return i.value; });
+      // In the exam's own choice order, whatever order the candidate saw.
+      var ids = c.q.choices.map(function (ch) { return ch.id; }).filter(function (id) {
+        return c.inputs.some(function (i) { return i.checked && i.value === id; });
+      });
       return ids.length ? ids : undefined;
     }
     var v = c.inputs[0].value;

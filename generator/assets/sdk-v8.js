@@ -9,7 +9,7 @@
  *   init(config, ids)             Promise<void>; config is the page's "proview" object,
  *                                 ids is {attendee, workflow, session}; rejects with an Err
  *   limitLanguages(list)          restrict the SDK's UI languages (no-op for an empty list)
- *   start(ids)                    Promise<{uuid}>, resolves once the session is running
+ *   start(ids)                    Promise<{uuid, session}>, once the session is running
  *   pause(reason) / resume(reason) / complete() / stop()    Promise<void>
  *
  * Every rejection is normalised to {code, message, type} so the page can always show a message.
@@ -68,7 +68,8 @@
     start: async function (ids) {
       var res = await call(function () { return window.Proview.session.start(idFields(ids)); },
         'start_failed', 'The proctoring session could not be started.');
-      return { uuid: (res && res.uuid) || null };
+      // session_identifier tells which identifier the SDK derived when we gave none.
+      return { uuid: (res && res.uuid) || null, session: (res && res.session_identifier) || null };
     },
     pause: function (reason) {
       return call(function () { return window.Proview.session.pause(reason); }, 'pause_failed', 'Could not pause proctoring.');
