@@ -100,9 +100,10 @@ class _ExamReader:
         for language in languages:
             if not _LANGUAGE.match(language):
                 self.diagnostics.error(top.at("languages"), f"'{language}' is not a language code such as en or fr")
-        lang = top.string("lang", languages[0] if languages else "en") or "en"
-        if not _LANGUAGE.match(lang):
+        lang = top.string("lang")
+        if lang is not None and not _LANGUAGE.match(lang):
             self.diagnostics.error(top.at("lang"), f"'{lang}' is not a language code such as en or fr")
+        lang = lang or (languages[0] if languages else "en")
         shuffle_questions, shuffle_choices = False, False
         shuffle = top.mapping_of("shuffle", "'shuffle'")
         if shuffle is not None:
