@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -167,3 +168,23 @@ def test_bad_key_file_is_a_clear_error(tmp_path):
         load_keys(tmp_path / "keys")
     with pytest.raises(KeyFileError, match="no such keys directory"):
         load_keys(tmp_path / "missing")
+
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def test_payloads_captured_from_the_chromium_runtime_grade_cleanly():
+    recs, unreadable = read_sources([FIXTURES / "runtime-payloads.jsonl"])
+    result = grade(load_keys(FIXTURES / "runtime-keys"), recs)
+    assert unreadable == [] and result.problems == ()
+    rows = {(r.exam_id, r.attendee_identifier): r for r in result.rows}
+    quiz = rows[("algebra-quiz", "cand-1")]  # every auto-graded answer right, the essay left out
+    assert (quiz.points, quiz.max_points) == (11.0, 15.0)
+    assert {s.question_id: s.status for s in quiz.scores}["explain-method"] == "unanswered"
+    multi = rows[("data-structures-final", "multi-7")]  # two parts, two sessions, a pool draw
+    assert multi.parts_submitted == (1, 2) and len(multi.proview_session_uuids) == 2
+    assert [m.question_id for m in multi.manual] == ["lru-design"]
+    assert len(multi.session_identifiers) == 2
+    long_ = rows[("long", "long-1")]  # an interim and a final payload: one row, from the final
+    assert len(long_.origins) == 1
+    assert sum(1 for r in recs if r.payload["attendee_identifier"] == "long-1") == 2
