@@ -1,0 +1,230 @@
+"""The dev server's build: the whole site once, then only what each change affects.
+
+Per exam file it keeps the last model, the last good output and the last problems. An exam whose
+file turns invalid keeps its last good pages, so the browser never goes blank, and its problems
+go to the overlay. exams.yaml (when it changes what pages contain) and templates/ re-render
+everything; an exam file, or a Markdown or image file it uses, re-renders that exam alone.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Mapping
+
+import jinja2
+
+from .build import ExamOutput, SiteRenderer
+from .config import SiteConfig, load_config
+from .csp import origin
+from .diagnostics import Diagnostic, Diagnostics, Position, Severity, shown_path
+from .exams import load_exam
+from .model import Exam
+from .render import PageOptions, page_url
+from .validate import validate_exam, validate_site
+from .watch import Inputs, affected, exam_dependencies
+
+
+@dataclass(frozen=True)
+class ExamState:
+    source: Path
+    exam: Exam | None  # the last model read, None when the file could not be read at all
+    output: ExamOutput | None  # the last good output, kept while the file is invalid
+    diagnostics: tuple[Diagnostic, ...]
+    dependencies: frozenset[Path]
+
+    @property
+    def broken(self) -> bool:
+        return any(d.severity is Severity.ERROR for d in self.diagnostics)
+
+
+@dataclass(frozen=True)
+class ExamLink:
+    exam_id: str
+    title: str
+    parts: tuple[tuple[str, str], ...]  # (part title, URL path under the site) per part
+
+
+@dataclass(frozen=True)
+class Result:
+    """One consistent state of the preview: what is served, and what the overlay says."""
+
+    files: Mapping[str, bytes]  # the output folder
+    keys: Mapping[str, bytes]  # exam id -> answer key; served to the preview aid, never written
+    policies: Mapping[str, str]  # exam id -> the pages' Content-Security-Policy
+    exams: tuple[ExamLink, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    inputs: Inputs
+    rendered: int  # exams rendered by this rebuild
+    seconds: float
+
+    @property
+    def errors(self) -> tuple[Diagnostic, ...]:
+        return tuple(d for d in self.diagnostics if d.severity is Severity.ERROR)
+
+    def same_as(self, other: "Result | None") -> bool:
+        """Would a browser see any difference? (A save that changes nothing reloads nothing.)"""
+        if other is None or self.diagnostics != other.diagnostics or self.files.keys() != other.files.keys():
+            return False
+        return all(content is other.files[name] or content == other.files[name] for name, content in self.files.items())
+
+
+def preview_options(config: SiteConfig, fake_proview: bool, submission_url: str,
+                    extra_connect: tuple[str, ...]) -> PageOptions:
+    """The preview's page options. The pages post to the dev server; the production endpoint's
+    origin stays in connect-src, so the preview's policy is production's plus `extra_connect`."""
+    production = origin(config.submission_url)
+    return PageOptions(fake_proview=fake_proview, submission_url=submission_url,
+                       extra_connect=((production,) if production else ()) + extra_connect)
+
+
+TEXT_SUFFIXES = (".yaml", ".yml", ".md")
+
+
+class _Capture(Diagnostics):
+    """The renderer's diagnostics, with the ones reported since `recent` was last cleared, so
+    each exam gets its own rendering problems."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.recent: list[Diagnostic] = []
+
+    def error(self, position: Position, message: str) -> None:
+        super().error(position, message)
+        self.recent.append(Diagnostic(position, Severity.ERROR, message))
+
+    def warning(self, position: Position, message: str) -> None:
+        super().warning(position, message)
+        self.recent.append(Diagnostic(position, Severity.WARNING, message))
+
+
+class IncrementalSite:
+    """Rebuilds a site on demand; one rebuild at a time (the caller serializes them)."""
+
+    def __init__(self, config_path: Path, fake_proview: bool, submission_url: str,
+                 extra_connect: tuple[str, ...] = ()) -> None:
+        self.config_path = config_path
+        self.templates = config_path.parent / "templates"
+        self.fake_proview = fake_proview
+        self.submission_url = submission_url
+        self.extra_connect = extra_connect
+        self._config: SiteConfig | None = None
+        self._config_ok = False
+        self._exams: dict[Path, ExamState] = {}
+        self._last: Result | None = None
+        self._renderer: SiteRenderer | None = None
+        self._capture = _Capture()
+
+    def rebuild(self, changed: Iterable[Path] | None = None) -> Result:
+        """Rebuild after `changed` (resolved paths); None rebuilds everything."""
+        started = time.perf_counter()
+        config_diagnostics = Diagnostics()
+        config = load_config(self.config_path, None, config_diagnostics)
+        if config is not None and self.fake_proview and config.requires_https:
+            config_diagnostics.error(Position(shown_path(self.config_path), 1, 1),
+                                     f"--proview fake is for previews; it cannot be used with the "
+                                     f"{config.proview.environment} environment (use --proview real)")
+            config = None
+        if config is None:
+            self._config_ok = False
+            return self._keep_last(config_diagnostics, started)
+
+        sources = set(config.exam_files)
+        to_read = sources
+        if changed is not None and self._config_ok and _same_pages(config, self._config):
+            # exams.yaml itself was just compared; only the exam list may differ.
+            config_file = self.config_path.resolve()
+            scope = affected((p for p in changed if p != config_file), self._inputs())
+            if not scope.everything:
+                to_read = {s for s in sources if s not in self._exams or s.resolve() in scope.exams}
+        self._exams = {s: state for s, state in self._exams.items() if s in sources}
+        self._config, self._config_ok = config, True
+
+        # A renderer compiles the templates (tens of ms) and caches image digests: keep it while
+        # only exam YAML and Markdown change.
+        if to_read is sources or self._renderer is None or \
+                any(p.suffix.lower() not in TEXT_SUFFIXES for p in changed or ()):
+            options = preview_options(config, self.fake_proview, self.submission_url, self.extra_connect)
+            self._capture = _Capture()
+            try:
+                self._renderer = SiteRenderer(config, options, self._capture)
+            except jinja2.TemplateError as error:
+                self._renderer = None
+                config_diagnostics.error(_template_position(error, self.templates), f"template error: {error}")
+        renderer = self._renderer
+        for source in sorted(to_read):
+            self._exams[source] = self._read(source, renderer)
+
+        site_diagnostics = Diagnostics()
+        ordered = [self._exams[s] for s in config.exam_files]
+        validate_site(config, [state.exam for state in ordered if state.exam is not None], site_diagnostics)
+        outputs = [state.output for state in ordered if state.output is not None]
+        diagnostics = set(config_diagnostics.items) | set(site_diagnostics.items)
+        for state in ordered:
+            diagnostics |= set(state.diagnostics)
+        if renderer is None:
+            return self._keep_last(config_diagnostics, started, tuple(sorted(diagnostics)))
+        rendered = renderer.assemble(outputs)
+        links = tuple(ExamLink(state.exam.id, state.exam.title,
+                               tuple((part.title, page_url(state.exam, part)) for part in state.exam.parts))
+                      for state in ordered if state.exam is not None and state.output is not None)
+        self._last = Result(
+            files=rendered.files, keys=rendered.keys,
+            policies={output.exam_id: output.policy for output in outputs},
+            exams=links, diagnostics=tuple(sorted(diagnostics)), inputs=self._inputs(),
+            rendered=len(to_read), seconds=time.perf_counter() - started)
+        return self._last
+
+    def _read(self, source: Path, renderer: SiteRenderer | None) -> ExamState:
+        previous = self._exams.get(source)
+        kept = previous.output if previous else None
+        diagnostics = Diagnostics()
+        exam = load_exam(source, diagnostics)
+        if exam is not None:
+            validate_exam(exam, diagnostics)
+        dependencies = exam_dependencies(exam) if exam is not None else \
+            (previous.dependencies if previous else frozenset({source.resolve()}))
+        output = kept
+        if exam is not None and not diagnostics.has_errors and renderer is not None:
+            self._capture.recent.clear()
+            try:
+                fresh = renderer.exam(exam)
+            except jinja2.TemplateError as error:
+                diagnostics.error(_template_position(error, self.templates), f"template error: {error}")
+            else:
+                found = list(self._capture.recent)
+                diagnostics.extend(found)
+                if not any(d.severity is Severity.ERROR for d in found):
+                    output = fresh
+        return ExamState(source, exam, output, tuple(diagnostics.items), dependencies)
+
+    def _inputs(self) -> Inputs:
+        return Inputs(self.config_path.resolve(), self.templates.resolve(),
+                      {s.resolve(): state.dependencies for s, state in self._exams.items()},
+                      frozenset(s.resolve() for s, state in self._exams.items() if state.broken))
+
+    def _keep_last(self, diagnostics: Diagnostics, started: float,
+                   items: tuple[Diagnostic, ...] | None = None) -> Result:
+        """The last good site with these problems: the pages stay, the overlay tells."""
+        last = self._last
+        return Result(
+            files=last.files if last else {}, keys=last.keys if last else {},
+            policies=last.policies if last else {}, exams=last.exams if last else (),
+            diagnostics=items if items is not None else tuple(diagnostics.items),
+            inputs=self._inputs(), rendered=0, seconds=time.perf_counter() - started)
+
+
+def _same_pages(config: SiteConfig, previous: SiteConfig | None) -> bool:
+    """Does `config` render every page as `previous` did? (The exam list may differ.)"""
+    if previous is None:
+        return False
+    return dataclasses.replace(config, exam_files=()) == dataclasses.replace(previous, exam_files=())
+
+
+def _template_position(error: jinja2.TemplateError, templates: Path) -> Position:
+    name = getattr(error, "filename", None) or getattr(error, "name", None)
+    line = getattr(error, "lineno", None) or 1
+    path = Path(name) if name else templates / "page.html"
+    return Position(shown_path(path), int(line), 1)

@@ -1,0 +1,131 @@
+"""What the dev server watches, and which exams a change affects.
+
+An exam depends on its own file, the Markdown files it includes and the local images its
+Markdown shows. exams.yaml and templates/ affect every exam. A path nobody depends on may be a
+new exam file: the rebuild re-reads the exam list, which is cheap, and finds out.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable, Mapping
+from urllib.parse import urlsplit
+
+from livereload.watcher import Watcher
+from tornado.ioloop import PeriodicCallback
+
+from .model import ChoiceQuestion, Exam, Text
+
+# Images in Markdown: inline, reference definitions and raw <img> tags (what content.py renders).
+_IMAGE_REFERENCES = (
+    re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)"),
+    re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)", re.MULTILINE),
+    re.compile(r"<img\b[^>]*?\bsrc\s*=\s*[\"']([^\"']+)", re.IGNORECASE),
+)
+EXAM_SUFFIXES = ("*.yaml", "*.yml")
+
+
+def _texts(exam: Exam) -> list[Text]:
+    texts = [exam.instructions] if exam.instructions else []
+    for question in exam.all_questions():
+        texts.append(question.prompt)
+        if isinstance(question, ChoiceQuestion):
+            texts.extend(choice.text for choice in question.choices)
+    return texts
+
+
+def _local_images(text: Text) -> set[Path]:
+    found = set()
+    for pattern in _IMAGE_REFERENCES:
+        for src in pattern.findall(text.source):
+            parts = urlsplit(src)
+            if not parts.scheme and not parts.netloc and parts.path and not src.startswith("/"):
+                found.add((text.base_dir / parts.path).resolve())
+    return found
+
+
+def exam_dependencies(exam: Exam) -> frozenset[Path]:
+    """Every file whose change changes this exam's pages: missing ones too, so creating one counts."""
+    paths = {exam.source.resolve()}
+    for text in _texts(exam):
+        # A text's position names the file it was read from: the exam's, or an included .md file.
+        paths.add(Path(text.position.path).resolve())
+        paths |= _local_images(text)
+    return frozenset(paths)
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Everything one preview build read, as the watcher needs it."""
+
+    config: Path
+    templates: Path
+    exam_dependencies: Mapping[Path, frozenset[Path]]  # exam file -> its dependencies
+    broken: frozenset[Path] = frozenset()  # exam files with errors: re-read on any change
+
+    def targets(self) -> frozenset[str]:
+        """Paths and globs to watch: exams.yaml, templates/, each exam folder's YAML files (new exams)
+        and every dependency. A broken exam may name a file that does not exist yet (a missing
+        .md file is not in its model), so its whole folder is watched."""
+        targets = {str(self.config), str(self.templates / "**" / "*")}
+        for source, dependencies in self.exam_dependencies.items():
+            targets |= {str(source.parent / suffix) for suffix in EXAM_SUFFIXES}
+            targets |= {str(path) for path in dependencies if path != source}
+        targets |= {str(source.parent / "**" / "*") for source in self.broken}
+        return frozenset(targets)
+
+
+@dataclass(frozen=True)
+class Affected:
+    everything: bool
+    exams: frozenset[Path]  # exam files to re-read (when not everything)
+
+
+def affected(changed: Iterable[Path], inputs: Inputs) -> Affected:
+    """Which exams `changed` (resolved paths) affects."""
+    config, templates = inputs.config.resolve(), inputs.templates.resolve()
+    dependents: dict[Path, set[Path]] = {}
+    for source, dependencies in inputs.exam_dependencies.items():
+        for path in dependencies:
+            dependents.setdefault(path, set()).add(source)
+    exams: set[Path] = set(inputs.broken)  # any change may be the one that fixes them
+    for path in changed:
+        if path == config or templates in path.parents:
+            return Affected(True, frozenset())
+        exams |= dependents.get(path, set())
+    return Affected(False, frozenset(exams))
+
+
+class PollingWatcher(Watcher):
+    """livereload's watcher, with two limits lifted.
+
+    - It polls every `interval_ms` (livereload polls every 800 ms without pyinotify, which alone
+      would spend most of a 500 ms reload budget).
+    - `examine` never reports a change to livereload: its reload would come before our build
+      finishes (we build in a worker thread) and is dropped when within 3 s of the previous one.
+      The dev server reloads browsers itself once a build is published.
+    """
+
+    def __init__(self, interval_ms: int = 100) -> None:
+        super().__init__()
+        self.interval_ms = interval_ms
+        self._poller: PeriodicCallback | None = None
+
+    def start(self, callback: Callable[[], None]) -> bool:
+        self._poller = PeriodicCallback(callback, self.interval_ms)
+        self._poller.start()
+        return True  # tells livereload not to start its own 800 ms poller
+
+    def examine(self):  # type: ignore[no-untyped-def]
+        super().examine()  # runs the tasks of changed paths (they queue a rebuild)
+        return None, None
+
+    def unwatch(self, path: str) -> None:
+        """Forget a path; call between polls, never from a task (examine iterates the tasks)."""
+        self._tasks.pop(path, None)
+
+    @property
+    def watched(self) -> frozenset[str]:
+        return frozenset(self._tasks)
