@@ -11,8 +11,12 @@ from urllib.parse import urlsplit
 
 import markdown
 import nh3
+from markdown.extensions import Extension
+from markdown.inlinepatterns import InlineProcessor
 
 from .diagnostics import Diagnostics, Position, shown_path
+from .highlight import LabelledFormatter
+from .mathml import MATHML_ATTRIBUTES, MATHML_TAGS, TexError, tex_to_mathml
 from .model import Text
 
 ALLOWED_TAGS = {
@@ -30,13 +34,21 @@ ALLOWED_ATTRIBUTES = {
     "th": {"align", "colspan", "rowspan"},
     "td": {"align", "colspan", "rowspan"},
     "ol": {"start"},
+    **MATHML_ATTRIBUTES,
 }
+ALLOWED_TAGS |= MATHML_TAGS
 URL_SCHEMES = {"https", "http", "mailto"}
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif"}
 _IMG_TAG = re.compile(r"<img\b[^>]*>")
 _ATTRIBUTE = re.compile(r'([a-z-]+)="([^"]*)"')
 # Text with none of these characters renders to a plain paragraph: no Markdown pass needed.
-_MARKDOWN_SYNTAX = re.compile(r"[\\`*_\[\]<>#|&!~\n]|^\s*(\d+[.)]|[-+=])|^\s{4}")
+_MARKDOWN_SYNTAX = re.compile(r"[\\`*_\[\]<>#|&!~$\n]|^\s*(\d+[.)]|[-+=])|^\s{4}")
+# $$display$$ and $inline$ math. Inline math must hug its dollars ($x$, not "$5 and $10"), and a
+# closing dollar followed by a digit is money, as in Pandoc.
+_MATH = r"(?<!\\)\$\$(?P<display>.+?)\$\$|(?<![\\$])\$(?P<inline>[^\s$](?:[^$]*?[^\s\\$])?)\$(?!\d)"
+_HEADING = re.compile(r"<h([1-6])\b")
+_EMPTY_LINK = re.compile(r"<a\b([^>]*)>(?:\s|<(?!img)[^>]*>)*</a>")
+_HREF = re.compile(r'href="([^"]*)"')
 
 
 @dataclass(frozen=True)
@@ -45,6 +57,28 @@ class Image:
 
     source: Path
     name: str  # relative to the output's assets folder
+
+
+class _MathProcessor(InlineProcessor):
+    def __init__(self, renderer: "MarkdownRenderer", md: markdown.Markdown) -> None:
+        super().__init__(_MATH, md)
+        self.renderer = renderer
+
+    def handleMatch(self, match: re.Match, data: str):  # noqa: N802 (Python-Markdown's name)
+        display = match.group("display") is not None
+        tex = match.group("display") if display else match.group("inline")
+        mathml = self.renderer.math(tex, display)
+        return self.md.htmlStash.store(mathml), match.start(0), match.end(0)
+
+
+class _MathExtension(Extension):
+    def __init__(self, renderer: "MarkdownRenderer") -> None:
+        super().__init__()
+        self.renderer = renderer
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802
+        # After code spans (190), so `$x$` in backticks stays code; before emphasis, so x_1 stays math.
+        md.inlinePatterns.register(_MathProcessor(self.renderer, md), "examsite_math", 185)
 
 
 @dataclass(frozen=True)
@@ -60,17 +94,27 @@ class MarkdownRenderer:
     def __init__(self, diagnostics: Diagnostics, https_only: bool) -> None:
         self.diagnostics = diagnostics
         self.https_only = https_only
-        self._md = markdown.Markdown(extensions=["fenced_code", "tables", "sane_lists"], output_format="html")
+        self._md = markdown.Markdown(
+            extensions=["fenced_code", "tables", "sane_lists", "codehilite", _MathExtension(self)],
+            extension_configs={"codehilite": {"css_class": "highlight", "guess_lang": False,
+                                              "pygments_formatter": LabelledFormatter}},
+            output_format="html")
         self._hashes: dict[Path, str | None] = {}
+        self._text: Text | None = None  # the text being rendered, for messages from extensions
 
     def render(self, text: Text, asset_prefix: str) -> Rendered:
         """HTML for `text`; `asset_prefix` is the relative URL of the output's assets/ from the page."""
         source = text.source.strip()
         if not _MARKDOWN_SYNTAX.search(source):
             return Rendered(f"<p>{html.escape(source, quote=False)}</p>" if source else "")
-        converted = self._md.reset().convert(source)
+        self._text = text
+        try:
+            converted = self._md.reset().convert(source)
+        finally:
+            self._text = None
         clean = nh3.clean(converted, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES,
                           clean_content_tags={"script", "style"})
+        self._check_structure(text, clean)
         if "<img" not in clean:
             return Rendered(clean)
         # Images are checked after sanitizing, so those written as raw HTML are checked too.
@@ -85,6 +129,26 @@ class MarkdownRenderer:
 
         clean = _IMG_TAG.sub(check, clean)
         return Rendered(clean, tuple(images), tuple(sorted(set(origins))))
+
+    def math(self, tex: str, display: bool) -> str:
+        """MathML for a formula of the text being rendered; invalid TeX is an error at its line."""
+        try:
+            return tex_to_mathml(tex, display)
+        except TexError as error:
+            assert self._text is not None
+            self.diagnostics.error(_position_of(self._text, tex), f"{error} in formula ${tex}$")
+            return f"<code>{html.escape(tex)}</code>"
+
+    def _check_structure(self, text: Text, clean: str) -> None:
+        """Warnings for what screen-reader users trip over: skipped heading levels, links with no text."""
+        levels = [int(level) for level in _HEADING.findall(clean)]
+        for previous, level in zip(levels, levels[1:]):
+            if level > previous + 1:
+                self.diagnostics.warning(text.position, f"a level-{level} heading follows a level-{previous} one; "
+                                                        "screen readers navigate by heading levels, so don't skip one")
+        for attributes in _EMPTY_LINK.findall(clean):
+            href = html.unescape(next(iter(_HREF.findall(attributes)), ""))
+            self.diagnostics.warning(text.position, f"the link to '{href}' has no text; say where it leads")
 
     def _check_image(self, text: Text, attributes: dict[str, str], asset_prefix: str,
                      images: list[Image], origins: list[str]) -> str:

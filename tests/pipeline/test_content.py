@@ -1,0 +1,80 @@
+"""Markdown at build time: sanitizing, math to MathML, highlighted code, authoring warnings."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as etree
+from pathlib import Path
+
+import pytest
+
+from generator.content import MarkdownRenderer
+from generator.diagnostics import Diagnostics, Position
+from generator.highlight import CODE_BACKGROUND, MIN_CONTRAST, contrast, stylesheet
+from generator.mathml import TexError, tex_to_mathml
+from generator.model import Text
+
+
+def render(source: str, line: int = 10):
+    diagnostics = Diagnostics()
+    rendered = MarkdownRenderer(diagnostics, https_only=True).render(
+        Text(source, Position("exam.yaml", line, 5), Path(".")), "../assets/")
+    return rendered.html, [str(d) for d in diagnostics.items]
+
+
+def test_inline_and_display_math_become_mathml_with_the_tex_annotated():
+    html, problems = render("The area is $\\pi r^2$.\n\n$$\\frac{a}{b}$$")
+    assert problems == []
+    maths = re.findall(r"<math .*?</math>", html, re.S)
+    assert len(maths) == 2
+    inline = etree.fromstring(maths[0])
+    assert inline.get("display") == "inline"
+    ns = "{http://www.w3.org/1998/Math/MathML}"
+    annotation = inline.find(f"{ns}semantics/{ns}annotation")
+    assert annotation.get("encoding") == "application/x-tex" and annotation.text == "\\pi r^2"
+    assert etree.fromstring(maths[1]).get("display") == "block"
+    assert "<script" not in html
+
+
+def test_dollars_that_are_money_or_code_stay_text():
+    html, _ = render("It costs $5 and $10. `$x$` is code.")
+    assert "<math" not in html and "$5 and $10" in html and "<code>$x$</code>" in html
+
+
+@pytest.mark.parametrize("tex,message", [
+    ("\\frac{a}", "'mfrac' is missing a part"),
+    ("x^{2", "'{' never closed"),
+    ("\\notacommand{x}", "unknown TeX command \\notacommand"),
+    ("\\begin{pmatrix}1", "invalid TeX"),
+])
+def test_invalid_tex_is_an_error(tex, message):
+    with pytest.raises(TexError, match=re.escape(message)):
+        tex_to_mathml(tex, display=False)
+
+
+def test_invalid_tex_is_reported_at_its_line():
+    _, problems = render("First line.\n\nSecond has $\\frac{a}$ in it.", line=20)
+    assert len(problems) == 1 and problems[0].startswith("exam.yaml:22:") and ": error: " in problems[0]
+
+
+def test_code_is_highlighted_and_names_its_language():
+    html, _ = render("```python\nprint('hi')\n```")
+    assert html.startswith('<div class="highlight"><span class="visually-hidden">Python code</span><pre>')
+    assert '<span class="nb">print</span>' in html
+
+
+def test_highlight_colours_meet_aa_contrast():
+    colours = re.findall(r"color: (#[0-9a-f]{6})", stylesheet())
+    assert len(colours) > 10
+    assert min(contrast(colour, CODE_BACKGROUND) for colour in colours) >= MIN_CONTRAST
+
+
+def test_raw_html_is_sanitized():
+    html, _ = render('<script>alert(1)</script><a href="javascript:alert(2)">x</a><p onclick="y">ok</p>')
+    assert "alert(1)" not in html and "javascript:" not in html and "onclick" not in html and "ok" in html
+
+
+def test_authoring_warnings_for_skipped_headings_and_empty_links():
+    _, problems = render("# Title\n\n### Deep\n\n[](https://example.edu/help)")
+    assert any("warning: a level-3 heading follows a level-1 one" in p for p in problems)
+    assert any("warning: the link to 'https://example.edu/help' has no text" in p for p in problems)
