@@ -150,7 +150,9 @@ def make_handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
                 self._refuse(503, "could not store the callback; try again")  # Proview may retry
                 return
             self._answer(200, {"stored": True, "duplicate": not new})
-            if new and receiver.queue is not None:
+            if receiver.queue is not None and (new or not receiver.store.is_rated(parsed.session_uuid)):
+                # A repeat of a callback whose fetch failed earlier is a cue to try again; the
+                # queue ignores sessions already waiting, so repeats do not multiply fetches.
                 receiver.queue.submit(parsed.session_uuid, parsed.external_id)
 
         do_POST = do_GET = do_HEAD = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _route

@@ -310,7 +310,8 @@ def grade(keys: Mapping[str, ExamKey], records: Iterable[Record]) -> GradeResult
         if submission_id in seen_ids:
             continue  # a retried POST of a submission already counted
         seen_ids[submission_id] = record.origin
-        exam = keys.get(payload.get("exam_id"))  # type: ignore[arg-type]
+        exam_id = payload.get("exam_id")
+        exam = keys.get(exam_id) if isinstance(exam_id, str) else None
         if exam is None:
             problems.append(Problem(record.origin,
                                     f"unknown exam {payload.get('exam_id')!r} (no answer key)"))

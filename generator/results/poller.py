@@ -58,7 +58,7 @@ class RatingPoller:
         self._log = log
         self._clock = clock
         self._queue: list[tuple[float, int, str, str | None]] = []  # (due, seq, uuid, external)
-        self._queued: set[str] = set()
+        self._queued: set[str] = set()  # waiting or being fetched right now
         self._seq = 0
         self._stopping = False
         self._wake = threading.Condition()
@@ -77,7 +77,7 @@ class RatingPoller:
     def submit(self, session_uuid: str, external_id: str | None, delay: float = 0.0) -> None:
         with self._wake:
             if session_uuid in self._queued:
-                return  # already waiting for its turn
+                return  # already waiting for its turn, or being fetched
             self._seq += 1
             heapq.heappush(self._queue, (self._clock() + delay, self._seq, session_uuid, external_id))
             self._queued.add(session_uuid)
@@ -91,12 +91,15 @@ class RatingPoller:
                     wait = due - self._clock()
                     if wait <= 0:
                         _, _, uuid, external = heapq.heappop(self._queue)
-                        self._queued.discard(uuid)
                         return uuid, external
                     self._wake.wait(wait)
                 else:
                     self._wake.wait()
             return None
+
+    def _done(self, session_uuid: str) -> None:
+        with self._wake:
+            self._queued.discard(session_uuid)
 
     def _run(self) -> None:
         while (item := self._next()) is not None:
@@ -104,9 +107,11 @@ class RatingPoller:
             try:
                 outcome = fetch_and_store(self._client, self._store, uuid, external)
             except StoreError as exc:
+                self._done(uuid)
                 self._log(f"rating for {uuid} not stored: {exc}")
                 self.submit(uuid, external, self._pending_retry)
                 continue
+            self._done(uuid)
             self._log(f"rating {outcome.describe()}")
             if outcome.retry:
                 self.submit(uuid, external, self._pending_retry)

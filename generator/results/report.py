@@ -176,8 +176,8 @@ def session_link(template: str | None, session_uuid: str | None) -> str | None:
 
 
 def rate_sessions(row: GradeRow, ratings: Mapping[str, RatingRow],
+                  by_external: Mapping[str, RatingRow],
                   link_template: str | None) -> tuple[SessionRating, ...]:
-    by_external = {r.external_id: r for r in ratings.values() if r.external_id}
     sessions: list[SessionRating] = []
     matched: set[str] = set()
     candidates = [ratings.get(u) for u in row.proview_session_uuids]
@@ -200,12 +200,14 @@ def rate_sessions(row: GradeRow, ratings: Mapping[str, RatingRow],
 def build_report(result: GradeResult, ratings: Mapping[str, RatingRow],
                  link_template: str | None = None, csv_name: str = "report.csv") -> Report:
     sections = []
+    by_external = {r.external_id: r for r in ratings.values() if r.external_id}
     for exam_id in dict.fromkeys(r.exam_id for r in result.rows):
         rows = [r for r in result.rows if r.exam_id == exam_id]
         percents = [r.percent for r in rows]
         sections.append(ExamSection(
             exam_id=exam_id, title=rows[0].exam_title,
-            rows=tuple(CandidateRow(r, rate_sessions(r, ratings, link_template)) for r in rows),
+            rows=tuple(CandidateRow(r, rate_sessions(r, ratings, by_external, link_template))
+                       for r in rows),
             chart=draw_chart(percents),
             mean_percent=round(statistics.fmean(percents), 1) if percents else None,
             median_percent=round(statistics.median(percents), 1) if percents else None,

@@ -163,6 +163,10 @@ class Store:
                          "session_started_at, fetched_at, error FROM ratings")
         return {r["session_uuid"]: RatingRow(**dict(r)) for r in rows}
 
+    def is_rated(self, session_uuid: str) -> bool:
+        return bool(self._run("SELECT 1 FROM ratings WHERE session_uuid = ? AND final_rating IS NOT NULL",
+                              (session_uuid,)))
+
     def unrated_callbacks(self) -> list[tuple[str, str]]:
         """(session_uuid, external_id) of callbacks whose rating is not known yet."""
         rows = self._run(

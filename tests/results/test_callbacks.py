@@ -180,3 +180,23 @@ def test_unknown_session_is_recorded_as_an_error_not_retried(running, fake_api):
     assert row.final_rating is None and "no such session" in row.error
     time.sleep(0.1)
     assert fake_api.count("GET", "/v1/sessions/") == 1
+
+
+def test_a_repeated_callback_retries_a_failed_fetch_but_not_a_rated_one(running, fake_api):
+    running.request()  # Proview does not know the session yet: 404, stored as an error
+    wait_for(lambda: UUID in running.store.ratings())
+    fake_api.add_session(UUID, "5506693", rating="high")
+    assert running.request() == (200, {"stored": True, "duplicate": True})
+    wait_for(lambda: running.rating() == "high")
+    assert running.store.ratings()[UUID].error is None
+    running.request()
+    time.sleep(0.05)
+    assert fake_api.count("GET", "/v1/sessions/") == 2
+
+
+def test_exam_id_of_the_wrong_type_is_a_problem_not_a_crash():
+    from generator.results.grade import grade
+    from generator.results.sources import Record
+    result = grade({}, [Record("x.jsonl:1", {"schema": 1, "kind": "final", "submission_id": "s",
+                                             "exam_id": ["not", "text"]})])
+    assert [str(p) for p in result.problems] == ["x.jsonl:1: unknown exam ['not', 'text'] (no answer key)"]
