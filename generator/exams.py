@@ -12,7 +12,7 @@ from typing import Any
 
 from .diagnostics import Diagnostics, Position, shown_path
 from .fields import Fields, type_name
-from .model import (QUESTION_TYPES, Choice, ChoiceQuestion, Exam, LongText, MultipleChoice, Numeric, Part,
+from .model import (QUESTION_TYPES, Choice, Exam, LongText, MultipleChoice, Numeric, Part,
                     PartItem, Pool, PoolDraw, Question, ShortText, SingleChoice, Text, TrueFalse)
 from .source import YList, YMap, load_yaml, split_front_matter
 
