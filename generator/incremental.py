@@ -64,9 +64,9 @@ class Result:
     def errors(self) -> tuple[Diagnostic, ...]:
         return tuple(d for d in self.diagnostics if d.severity is Severity.ERROR)
 
-    def same_as(self, other: "Result | None") -> bool:
-        """Would a browser see any difference? (A save that changes nothing reloads nothing.)"""
-        if other is None or self.diagnostics != other.diagnostics or self.files.keys() != other.files.keys():
+    def same_files(self, other: "Result | None") -> bool:
+        """The same output folder? (A save that changes no page needs no new folder.)"""
+        if other is None or self.files.keys() != other.files.keys():
             return False
         return all(content is other.files[name] or content == other.files[name] for name, content in self.files.items())
 

@@ -19,6 +19,11 @@ DEFAULT_PATH = Path(".examsite") / "submissions.sqlite"
 SCHEMA = "CREATE TABLE IF NOT EXISTS submissions (id INTEGER PRIMARY KEY, received_at TEXT NOT NULL, body TEXT NOT NULL)"
 
 
+def default_database(config_path: Path) -> Path:
+    """Beside exams.yaml, as output/ and keys/ are."""
+    return config_path.parent / DEFAULT_PATH
+
+
 class StoreError(ExamsiteError):
     """The submissions file cannot be opened or is not a submissions database."""
 

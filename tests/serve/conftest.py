@@ -1,0 +1,170 @@
+"""`examsite serve` tests: the real command in a subprocess, against a temporary copy of the
+example site, on a free port; Chromium (Playwright) for what a browser sees.
+
+Chromium missing is a failure, never a skip: the preview is browser software.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("EXAMSITE_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def copy_examples(target: Path) -> Path:
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / "exams.yaml", target / "exams.yaml")
+    shutil.copytree(REPO / "exams", target / "exams")
+    return target
+
+
+def run_cli(site: Path, *args: str, timeout: float = 30) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "generator", *args], cwd=site, capture_output=True, text=True,
+                          timeout=timeout, env={**os.environ, "PYTHONPATH": str(REPO)})
+
+
+def save(path: Path, text: str) -> None:
+    """Save as editors do: a new file renamed over the old one, so no one reads half of it."""
+    temporary = path.with_name(f".{path.name}.saving")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen
+    site: Path
+    port: int
+    lines: list[str] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    @property
+    def output(self) -> str:
+        return "\n".join(self.lines)
+
+    @property
+    def staging(self) -> Path:
+        match = re.search(r"into (\S+) \(a temporary folder\)", self.output)
+        assert match, self.output
+        return Path(match.group(1))
+
+    def wait_for(self, pattern: str, timeout: float = 20) -> re.Match:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            match = re.search(pattern, self.output)
+            if match:
+                return match
+            if self.process.poll() is not None:
+                time.sleep(0.2)  # let the reader take the last lines
+                break
+            time.sleep(0.05)
+        raise AssertionError(f"no /{pattern}/ in the server's output:\n{self.output}")
+
+    def get(self, path: str) -> tuple[int, dict, bytes]:
+        try:
+            with urllib.request.urlopen(self.url + path.lstrip("/"), timeout=10) as response:
+                return response.status, dict(response.headers), response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, dict(error.headers), error.read()
+
+    def stop(self) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        time.sleep(0.1)
+        return self.process.returncode
+
+
+def start_server(site: Path, *args: str, port: int | None = None, ready: bool = True) -> Server:
+    port = port or free_port()
+    process = subprocess.Popen([sys.executable, "-u", "-m", "generator", "serve", "--port", str(port), *args],
+                               cwd=site, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               env={**os.environ, "PYTHONPATH": str(REPO)})
+    server = Server(process, site, port)
+
+    def read() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            server.lines.append(line.rstrip("\n"))
+
+    threading.Thread(target=read, daemon=True).start()
+    if ready:
+        server.wait_for(r"watching for changes")
+    return server
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    return copy_examples(tmp_path / "site")
+
+
+@pytest.fixture
+def server(site: Path):
+    running = start_server(site)
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM} (set EXAMSITE_CHROMIUM, or apt-get install chromium)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+CSP_RECORDER = """
+(() => {
+  document.addEventListener('securitypolicyviolation', (e) => {
+    const log = JSON.parse(sessionStorage.getItem('__csp') || '[]');
+    log.push(e.violatedDirective + ' ' + e.blockedURI);
+    sessionStorage.setItem('__csp', JSON.stringify(log));
+  });
+})();
+"""
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context()
+    context.add_init_script(CSP_RECORDER)
+    # Nothing leaves the machine: only the dev server answers.
+    context.route(re.compile(r"^(?!http://127\.0\.0\.1[:/]|ws://127\.0\.0\.1[:/]).*"), lambda route: route.abort())
+    page = context.new_page()
+    page.on("dialog", lambda dialog: dialog.dismiss())
+    yield page
+    context.close()
