@@ -110,3 +110,49 @@ from .results.cli import COMMANDS  # noqa: E402  (the results toolset, issue 6)
 
 for command in COMMANDS:
     main.add_command(command)
+
+
+@main.command("serve")
+@CONFIG
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="The port to listen on.")
+@click.option("--proview", type=click.Choice(["fake", "real"]), default="fake", show_default=True,
+              help="'fake' serves the local Proview stand-in, so exams run offline; 'real' keeps the configured loader.")
+@click.option("--open", "open_browser", is_flag=True, help="Open the exam list in a browser.")
+@click.option("--db", "database", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where the local endpoint stores submissions [default: .examsite/submissions.sqlite beside "
+                   "exams.yaml].")
+def serve_command(config_path: Path, host: str, port: int, proview: str, open_browser: bool,
+                  database: Path | None) -> None:
+    """Preview the exams: rebuild on save, reload the browser, show errors in the page."""
+    from .serve import ServeOptions, serve  # livereload and tornado load only for this command
+
+    try:
+        serve(ServeOptions(config_path, host, port, proview == "fake", open_browser, database), click.echo)
+    except ExamsiteError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+
+
+@main.command("submissions")
+@CONFIG
+@click.option("--db", "database", type=click.Path(dir_okay=False, path_type=Path),
+              help="The preview's submissions file [default: .examsite/submissions.sqlite beside exams.yaml].")
+@JSON
+def submissions_command(config_path: Path, database: Path | None, as_json: bool) -> None:
+    """List what `examsite serve`'s local endpoint received."""
+    from .submissions import SubmissionStore, default_database
+
+    path = database or default_database(config_path)
+    try:
+        rows = SubmissionStore(path).all()
+    except ExamsiteError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+    if as_json:
+        click.echo(json.dumps([{"id": s.id, "received_at": s.received_at, "payload": s.payload} for s in rows],
+                              indent=2))
+        return
+    for submission in rows:
+        click.echo(submission.line())
+    click.echo(f"{len(rows)} submission(s) in {path}")
