@@ -311,8 +311,10 @@
     if (current !== 'running' && current !== 'paused') return;
     renderTimer();
     store('localStorage', recKey, rec);
-    // Pauses count towards the session's 90 minutes: the guard looks at wall-clock time.
-    if (rec.session_started_at !== null && Date.now() - rec.session_started_at >= refreshAfterMs && rec.remaining > 0) {
+    // Pauses count towards the session's 90 minutes: the guard looks at wall-clock time. Offline,
+    // it waits for the network: a reload without one would lose the page (not the answers).
+    if (rec.session_started_at !== null && Date.now() - rec.session_started_at >= refreshAfterMs &&
+        rec.remaining > 0 && navigator.onLine) {
       refreshSession();
       return;
     }
@@ -480,6 +482,8 @@
 
   async function submitFinal(reason) {
     if (current === 'submitting' || current === 'submitted') return;
+    var open = $('confirm-submit'); // time may run out while the candidate is confirming
+    if (open) { open.close(); open.remove(); }
     account();
     flush();
     setState('submitting');

@@ -13,6 +13,8 @@
  *   pause(reason) / resume(reason) / complete() / stop()    Promise<void>
  *
  * Every rejection is normalised to {code, message, type} so the page can always show a message.
+ * The page calls window.Examsite.sdkLoaded() from window.proviewOnLoad (seed 000); an adapter
+ * whose loader has no such hook (the legacy embed) calls it itself once loaded() is true.
  */
 (function () {
   'use strict';

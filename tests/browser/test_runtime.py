@@ -469,3 +469,43 @@ def test_submitted_part_shows_its_confirmation_on_return(harness):
     expect(h.page.locator("#exam-status")).to_contain_text(h.endpoint.accepted[0]["submission_id"])
     h.page.wait_for_timeout(100)
     assert "start" not in names(h.calls())
+
+
+def test_guard_at_the_configured_time_counts_pauses_and_waits_for_the_network(harness):
+    """refresh_after_minutes: 30. Session time includes a pause; offline, the refresh waits for the network."""
+    h = harness
+    h.goto("/guard30/long/?attendee=g30")
+    h.start()
+    h.question("l1").get_by_label("Your answer").fill("kept")
+    h.page.clock.fast_forward("15:00")
+    h.context.set_offline(True)
+    h.expect_state("paused")
+    h.page.clock.fast_forward("16:00")  # 31 minutes of session time, 15 of exam time
+    h.page.wait_for_timeout(100)
+    assert h.state() == "paused" and "stop" not in names(h.calls())
+    h.context.set_offline(False)
+    h.page.wait_for_load_state()
+    h.advance_until(lambda: names(h.call_log()).count("start") == 2 and h.state() == "running", step_ms=500)
+    log = names(h.call_log())
+    assert log[log.index("stop") - 2:log.index("stop") + 2] == ["pause", "resume", "stop", "load"], log
+    inits = [c["args"][0] for c in h.call_log() if c["name"] == "init"]
+    assert inits[1]["session_identifier"] == "long-wf.g30.r1"
+    assert 44 * 60 <= h.remaining() <= 45 * 60  # 60 minutes minus the 15 that ran
+    expect(h.question("l1").get_by_label("Your answer")).to_have_value("kept")
+    assert h.endpoint.accepted[0]["reason"] == "session_refresh"
+
+
+def test_real_build_loads_the_sdk_from_its_loader_url(harness):
+    """Without --proview fake the page loads the dev loader cross-origin (served here by the stand-in)
+    under the built CSP, with crossorigin="anonymous", last and async."""
+    h = harness
+    h.goto("/real/algebra-quiz/?attendee=real-1")
+    loader = h.page.locator("script").last
+    assert loader.get_attribute("src") == "https://dev.proview.io/cdn/init.js"
+    assert loader.get_attribute("async") is not None and loader.get_attribute("crossorigin") == "anonymous"
+    h.start()
+    assert names(h.calls()) == ["onError", "init", "limitLanguages", "start"]
+    h.question("term-name").get_by_label("Your answer").fill("coefficient")
+    submit(h)
+    h.expect_state("submitted")
+    assert h.endpoint.accepted[0]["answers"] == {"term-name": "coefficient"}
