@@ -145,30 +145,54 @@ def ratings() -> None:
     """Proview ratings of sessions."""
 
 
+def sessions_in(sources: tuple[Path, ...]) -> dict[str, str | None]:
+    """Proview session uuids recorded in submissions, with their session identifiers."""
+    try:
+        records, _unreadable = read_sources(list(sources))
+    except SourceError as exc:
+        fail(str(exc))
+    found: dict[str, str | None] = {}
+    for record in records:
+        uuid, external = (record.payload.get("proview_session_uuid"),
+                          record.payload.get("session_identifier"))
+        if isinstance(uuid, str) and uuid and uuid not in found:
+            found[uuid] = external if isinstance(external, str) else None
+    return found
+
+
 @ratings.command("fetch")
-@click.argument("session_uuids", nargs=-1, required=True, metavar="SESSION_UUID...")
+@click.argument("session_uuids", nargs=-1, metavar="[SESSION_UUID]...")
+@click.option("--submissions", "sources", multiple=True,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Also fetch every session recorded in these submissions (JSON Lines or the "
+                   "preview's SQLite file); repeatable.")
 @DB
 @ENV
 @PENDING_RETRY
 @click.option("--max-wait", type=click.FloatRange(min=0), default=0, show_default=True,
               metavar="SECONDS", help="Keep asking about pending ratings (every --pending-retry "
                                       "seconds) for at most this long.")
-def fetch(session_uuids: tuple[str, ...], db_path: Path, environment: str, pending_retry: float,
-          max_wait: float) -> None:
+def fetch(session_uuids: tuple[str, ...], sources: tuple[Path, ...], db_path: Path,
+          environment: str, pending_retry: float, max_wait: float) -> None:
     """Fetch and store sessions' ratings now, e.g. for callbacks that were missed."""
+    if not session_uuids and not sources:
+        raise click.UsageError("name at least one SESSION_UUID or --submissions file")
+    wanted: dict[str, str | None] = {uuid: None for uuid in session_uuids}
+    for uuid, external in sessions_in(sources).items():
+        wanted.setdefault(uuid, external)
     client = _client(environment)
     try:
         store = Store(db_path).initialise()
     except StoreError as exc:
         fail(str(exc))
     deadline = time.monotonic() + max_wait
-    todo = list(dict.fromkeys(session_uuids))
+    todo = list(wanted)
     errors = 0
     while todo:
         waiting = []
         for session_uuid in todo:
             try:
-                outcome = fetch_and_store(client, store, session_uuid)
+                outcome = fetch_and_store(client, store, session_uuid, wanted[session_uuid])
             except StoreError as exc:
                 fail(str(exc))
             if outcome.pending and time.monotonic() + pending_retry <= deadline:

@@ -196,3 +196,29 @@ def test_report_refuses_a_non_https_link_and_a_missing_db(tmp_path):
     assert bad.exit_code == 1 and "https://" in bad.stderr
     missing = run(["report", "--keys", str(keys), "--submissions", str(subs), "--db", str(tmp_path / "no.sqlite")])
     assert missing.exit_code == 1 and "no such results database" in missing.stderr
+
+
+def test_two_commands_from_submissions_to_a_report_with_ratings(tmp_path, fake_api, api_env):
+    keys = write_keys(tmp_path / "keys")
+    subs = write_jsonl(tmp_path / "subs.jsonl", [payload(1), payload(2), payload(1, attendee="cand-2"),
+                                                 payload(1, attendee="cand-3", proview_session_uuid=None)])
+    fake_api.add_session("uuid-cand-1-1", "ext-cand-1", rating="high")
+    fake_api.add_session("uuid-cand-1-2", "ext-cand-1", rating="medium")
+    fake_api.add_session("uuid-cand-2-1", "ext-cand-2", rating="low", pending_reads=1)
+    db = tmp_path / "results.sqlite"
+    fetched = run(["ratings", "fetch", "--submissions", str(subs), "--db", str(db), "--env", "dev",
+                   "--pending-retry", "0.01", "--max-wait", "5"], env=api_env)
+    assert fetched.exit_code == 0, fetched.output
+    assert sorted(fetched.stdout.splitlines()) == ["uuid-cand-1-1: high", "uuid-cand-1-2: medium",
+                                                   "uuid-cand-2-1: low"]
+    out = tmp_path / "report"
+    made = run(["report", "--keys", str(keys), "--submissions", str(subs), "--db", str(db), "--out", str(out)])
+    assert made.exit_code == 0, made.output
+    rows = list(csv.DictReader(io.StringIO((out / "report.csv").read_text())))
+    assert [(r["attendee_identifier"], r["ratings"]) for r in rows] == [
+        ("cand-1", "high medium"), ("cand-2", "low"), ("cand-3", "none")]
+
+
+def test_ratings_fetch_needs_something_to_fetch(tmp_path):
+    result = run(["ratings", "fetch", "--db", str(tmp_path / "r.sqlite")])
+    assert result.exit_code == 2 and "SESSION_UUID or --submissions" in result.output
