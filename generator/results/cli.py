@@ -116,16 +116,16 @@ def serve(host: str, port: int, db_path: Path, token: str | None, environment: s
         store = Store(db_path).initialise()
     except (TokenError, StoreError) as exc:
         fail(str(exc))
-    poller = None
-    if not no_fetch:
-        poller = RatingPoller(_client(environment), store, pending_retry, _log).start()
-        for session_uuid, external_id in store.unrated_callbacks():  # left over from a last run
-            poller.submit(session_uuid, external_id)
+    poller = None if no_fetch else RatingPoller(_client(environment), store, pending_retry, _log)
     receiver = Receiver(store, token, poller, _log)
     try:
         server = make_server(host, port, receiver)
     except OSError as exc:
         fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+    if poller is not None:
+        poller.start()
+        for session_uuid, external_id in store.unrated_callbacks():  # left over from a last run
+            poller.submit(session_uuid, external_id)
     click.echo(f"Receiving Proview termination callbacks at {public_url(server, receiver)}")
     click.echo(f"Storing callbacks{'' if no_fetch else ' and ratings'} in {db_path}; "
                "press Ctrl+C to stop.", err=True)

@@ -116,6 +116,10 @@ def _stop(process):
 
 def test_serve_process_stores_a_callback_and_its_rating(tmp_path, fake_api, api_env):
     fake_api.add_session(UUID, "5506693", rating="medium", pending_reads=1)
+    left_over = "0b0d9a1e-0000-4000-8000-00000000000f"  # stored by an earlier run, never rated
+    fake_api.add_session(left_over, "77", rating="low")
+    from generator.results.store import Callback
+    Store(tmp_path / "results.sqlite").initialise().add_callback(Callback(left_over, "77", "done"))
     token = "Given_Token_0123456789"
     process, url, first_line = _start_serve(tmp_path, api_env, "--token", token)
     try:
@@ -133,7 +137,8 @@ def test_serve_process_stores_a_callback_and_its_rating(tmp_path, fake_api, api_
                                                or store.ratings()[UUID].final_rating != "medium"):
             time.sleep(0.02)
         assert store.ratings()[UUID].final_rating == "medium"
-        assert len(store.callbacks()) == 1
+        assert store.ratings()[left_over].final_rating == "low"  # resumed at start
+        assert len(store.callbacks()) == 2
     finally:
         out, err = _stop(process)
     assert token in first_line and token not in out + err  # only in the start-up URL
