@@ -200,3 +200,11 @@ def test_exam_id_of_the_wrong_type_is_a_problem_not_a_crash():
     result = grade({}, [Record("x.jsonl:1", {"schema": 1, "kind": "final", "submission_id": "s",
                                              "exam_id": ["not", "text"]})])
     assert [str(p) for p in result.problems] == ["x.jsonl:1: unknown exam ['not', 'text'] (no answer key)"]
+
+
+def test_json_with_utf8_charset_and_extra_fields_is_accepted(running, fake_api):
+    fake_api.add_session(UUID, "5506693")
+    status, answer = running.request(body={**BODY, "extra": 1},
+                                     headers={"Content-Type": "Application/JSON; charset=UTF-8"})
+    assert (status, answer) == (200, {"stored": True, "duplicate": False})
+    assert len(running.store.callbacks()) == 1
