@@ -46,10 +46,12 @@
     var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join('');
     return h.slice(0, 8) + '-' + h.slice(8, 12) + '-' + h.slice(12, 16) + '-' + h.slice(16, 20) + '-' + h.slice(20);
   }
-  // Storage may be unavailable (privacy modes) or full: fall back to memory and say so.
+  // Storage may be unavailable (privacy modes) or full: what this page wrote is also kept in
+  // memory, and memory wins, so a failed write never hides an answer or a submission.
   var memory = {};
   function load(store, key) {
-    try { return JSON.parse(window[store].getItem(key)); } catch (e) { return memory[store + key] || null; }
+    if (store + key in memory) return memory[store + key];
+    try { return JSON.parse(window[store].getItem(key)); } catch (e) { return null; }
   }
   function store(storeName, key, value) {
     memory[storeName + key] = value;
@@ -362,40 +364,54 @@
     function notify(id, event, info) { (listeners[id] || []).slice().forEach(function (fn) { fn(event, info); }); }
     function on(id, fn) { (listeners[id] = listeners[id] || []).push(fn); }
     async function post(entry) {
+      var abort = new AbortController();
+      var timer = setTimeout(function () { abort.abort(); }, 20000); // a hung request is a failed one
       try {
         var r = await fetch(entry.url, {
           method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(entry.payload),
+          signal: abort.signal,
         });
         if (r.ok || r.status === 409) return 'accepted'; // 409: already have this submission_id
         if (r.status >= 500 || r.status === 408 || r.status === 429) return 'retry';
         return 'rejected';
       } catch (e) {
-        return 'retry'; // network error
+        return 'retry'; // network error or timeout
+      } finally {
+        clearTimeout(timer);
       }
     }
+    // Rounds: every pending entry is tried once per round, so one entry that keeps failing
+    // (another exam's endpoint, say) never holds back the others; failed rounds back off.
     async function work() {
       if (working) return;
       working = true;
       try {
-        for (;;) {
-          var entry = list().filter(function (e) { return !skipped[e.id]; })[0];
-          if (!entry) break;
-          var result = await post(entry);
-          if (result === 'accepted') {
-            store('localStorage', KEY, list().filter(function (e) { return e.id !== entry.id; }));
-            delivered(entry);
-            notify(entry.id, 'accepted');
-          } else if (result === 'rejected') {
-            skipped[entry.id] = true; // kept in the outbox for the next visit
-            notify(entry.id, 'rejected');
-          } else {
-            var n = attempts[entry.id] = (attempts[entry.id] || 0) + 1;
-            // 1 s, 2 s, 4 s ... capped at 60 s; jitter spreads a room of candidates out.
-            var delay = Math.min(60000, 1000 * Math.pow(2, n - 1)) * (0.8 + Math.random() * 0.4);
-            notify(entry.id, 'failed', { attempt: n, delay: delay });
-            await new Promise(function (r) { wake = r; setTimeout(r, delay); });
-            wake = null;
+        for (var rounds = 0; ;) {
+          var entries = list().filter(function (e) { return !skipped[e.id]; });
+          if (!entries.length) break;
+          var failed = [];
+          for (var i = 0; i < entries.length; i++) {
+            var entry = entries[i];
+            var result = await post(entry);
+            if (result === 'accepted') {
+              store('localStorage', KEY, list().filter(function (e) { return e.id !== entry.id; }));
+              delivered(entry);
+              notify(entry.id, 'accepted');
+            } else if (result === 'rejected') {
+              skipped[entry.id] = true; // kept in the outbox for the next visit
+              notify(entry.id, 'rejected');
+            } else {
+              attempts[entry.id] = (attempts[entry.id] || 0) + 1;
+              failed.push(entry.id);
+            }
           }
+          if (!failed.length) { rounds = 0; continue; }
+          rounds += 1;
+          // 1 s, 2 s, 4 s ... capped at 60 s; jitter spreads a room of candidates out.
+          var delay = Math.min(60000, 1000 * Math.pow(2, rounds - 1)) * (0.8 + Math.random() * 0.4);
+          failed.forEach(function (id) { notify(id, 'failed', { attempt: attempts[id], delay: delay }); });
+          await new Promise(function (r) { wake = r; setTimeout(r, delay); });
+          wake = null;
         }
       } finally { working = false; }
     }
