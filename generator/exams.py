@@ -12,7 +12,7 @@ from typing import Any
 
 from .diagnostics import Diagnostics, Position, shown_path
 from .fields import Fields, type_name
-from .model import (QUESTION_TYPES, Choice, Exam, LongText, MultipleChoice, Numeric, Part,
+from .model import (QUESTION_TYPES, Accommodation, Choice, Exam, LongText, MultipleChoice, Numeric, Part,
                     PartItem, Pool, PoolDraw, Question, ShortText, SingleChoice, Text, TrueFalse)
 from .source import YList, YMap, load_yaml, split_front_matter
 
@@ -21,7 +21,8 @@ QUESTION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 EXAM_KEYS = ("id", "title", "instructions", "workflow_identifier", "lang", "languages", "shuffle", "pools",
-             "parts", "time_limit", "questions")
+             "parts", "time_limit", "questions", "accommodations")
+MAX_EXTRA_TIME_PERCENT = 200
 PART_KEYS = ("title", "time_limit", "questions")
 COMMON_QUESTION_KEYS = ("id", "type", "prompt", "points")
 QUESTION_KEYS = {
@@ -126,7 +127,34 @@ class _ExamReader:
             parts=parts,
             source=self.path,
             position=top.pos,
+            accommodations=self.accommodations(top),
         )
+
+    def accommodations(self, top: Fields) -> tuple[Accommodation, ...]:
+        entries = top.sequence("accommodations")
+        if entries is None:
+            return ()
+        result, seen = [], set()
+        for index, entry in enumerate(entries):
+            fields = Fields.of(entry, entries.item_at(index), "an accommodation", self.diagnostics)
+            if fields is None:
+                continue
+            fields.check_unknown(("extra_time", "attendees"))
+            percent = fields.integer("extra_time", required=True, minimum=1)
+            if percent is not None and percent > MAX_EXTRA_TIME_PERCENT:
+                self.diagnostics.error(fields.at("extra_time"), f"'extra_time' is a percentage of the time limit, "
+                                                                f"at most {MAX_EXTRA_TIME_PERCENT}, not {percent}")
+                percent = None
+            attendees = fields.string_list("attendees", required=True)
+            if attendees is not None and not attendees:
+                self.diagnostics.error(fields.at("attendees"), "'attendees' lists no one")
+            for attendee in attendees or ():
+                if attendee in seen:
+                    self.diagnostics.error(fields.at("attendees"), f"attendee '{attendee}' has two accommodations")
+                seen.add(attendee)
+            if percent is not None and attendees:
+                result.append(Accommodation(percent, attendees, fields.pos))
+        return tuple(result)
 
     def pools(self, top: Fields) -> tuple[Pool, ...]:
         pools = top.mapping_of("pools", "'pools'")

@@ -24,6 +24,8 @@ def exam_key(exam: Exam) -> dict:
         "parts": parts,
         "pools": {pool.name: [question.id for question in pool.questions] for pool in exam.pools},
         "questions": {question.id: question.key() for question in exam.all_questions()},
+        "accommodations": [{"extra_time_percent": a.extra_time_percent, "attendees": list(a.attendees)}
+                           for a in exam.accommodations],
     }
 
 

@@ -143,6 +143,15 @@ class Pool:
 
 
 @dataclass(frozen=True)
+class Accommodation:
+    """Extra time for listed attendees (for example 25 or 50 percent)."""
+
+    extra_time_percent: int
+    attendees: tuple[str, ...]
+    position: Position
+
+
+@dataclass(frozen=True)
 class Exam:
     id: str
     title: str
@@ -156,6 +165,7 @@ class Exam:
     parts: tuple[Part, ...]
     source: Path
     position: Position
+    accommodations: tuple[Accommodation, ...] = ()
 
     def pool(self, name: str) -> Pool | None:
         return next((pool for pool in self.pools if pool.name == name), None)

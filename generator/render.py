@@ -3,6 +3,7 @@ each page's context, including the exam data the runtime reads."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,6 +61,21 @@ def make_environment(config: SiteConfig) -> jinja2.Environment:
 def script_json(data: object) -> Markup:
     """JSON that no text can turn into markup: `</script>`, `<!--` and line separators are escaped."""
     return Markup(json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(_SCRIPT_SAFE))
+
+
+def accommodation_data(exam: Exam) -> dict:
+    """Extra time by salted hashes of the attendee identifiers, so the page does not publish the list.
+
+    The page hashes the candidate's identifier the same way: SHA-256 of `<salt>:<attendee>`, in hex.
+    The salt is the exam's own, so a table computed for one exam is useless for another.
+    """
+    salt = hashlib.sha256(f"examsite-accommodations:{exam.id}".encode()).hexdigest()[:32]
+    return {
+        "salt": salt,
+        "extra_time": [{"percent": a.extra_time_percent,
+                        "attendees": sorted(hashlib.sha256(f"{salt}:{who}".encode()).hexdigest() for who in a.attendees)}
+                       for a in exam.accommodations],
+    }
 
 
 def page_path(exam: Exam, part: Part) -> str:
@@ -139,6 +155,7 @@ class PageRenderer:
                         **self._legacy(exam)},
             "submission": {"url": submission_url},
             "shuffle": {"questions": exam.shuffle_questions, "choices": exam.shuffle_choices},
+            "accommodations": accommodation_data(exam),
             "items": items,
         }
         csp = build_policy(PageSources(loader_url, submission_url, tuple(sorted(origins)),

@@ -66,6 +66,11 @@ def examples(tmp_path_factory):
     return root, out, keys, summary
 
 
+def site_folder(root: Path) -> list[str]:
+    """What a build left beside exams.yaml, less its build cache."""
+    return sorted(p.name for p in root.iterdir() if p.name != ".examsite")
+
+
 def page_csp(html: bytes) -> str:
     return next(a["content"] for tag, a in parse(html).tags if tag == "meta" and a.get("http-equiv") == "Content-Security-Policy")
 
@@ -208,7 +213,7 @@ def test_invalid_input_leaves_previous_output_untouched(tmp_path):
     with pytest.raises(InvalidInput):
         build(config, None, out, keys)
     assert read_tree(out) == before and read_tree(keys) == keys_before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["exams", "exams.yaml", "keys", "output"]
+    assert site_folder(tmp_path) == ["exams", "exams.yaml", "keys", "output"]
 
 
 def test_rebuild_replaces_output_and_leaves_no_temporary_folders(tmp_path):
@@ -218,7 +223,7 @@ def test_rebuild_replaces_output_and_leaves_no_temporary_folders(tmp_path):
     (out / "stale.html").write_text("old")
     build(config, None, out, keys)
     assert not (out / "stale.html").exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["exams", "exams.yaml", "keys", "output"]
+    assert site_folder(tmp_path) == ["exams", "exams.yaml", "keys", "output"]
 
 
 def test_refuses_keys_inside_output_and_foreign_output_folders(tmp_path):
@@ -292,3 +297,18 @@ def test_site_templates_override_the_package_ones(tmp_path):
     build(config, None, tmp_path / "out", tmp_path / "keys")
     html = (tmp_path / "out" / "sample" / "index.html").read_text()
     assert "<p>Academic integrity office</p>" in html and 'id="examsite-data"' in html
+
+
+def test_accommodations_are_published_only_as_salted_hashes(tmp_path):
+    exam = EXAM + "accommodations:\n  - {extra_time: 50, attendees: [cand-7, cand-19]}\n  - {extra_time: 25, attendees: [cand-3]}\n"
+    config = make_site(tmp_path, {"sample": exam})
+    build(config, None, tmp_path / "out", tmp_path / "keys")
+    html = (tmp_path / "out" / "sample" / "index.html").read_bytes()
+    assert b"cand-7" not in html and b"cand-19" not in html and b"cand-3" not in html
+    data = page_data(html)["accommodations"]
+    salt = data["salt"]
+    assert data["extra_time"][0] == {"percent": 50, "attendees": sorted(
+        hashlib.sha256(f"{salt}:{who}".encode()).hexdigest() for who in ("cand-7", "cand-19"))}
+    assert data["extra_time"][1]["percent"] == 25
+    key = json.loads((tmp_path / "keys" / "sample.json").read_text())
+    assert key["accommodations"][0] == {"extra_time_percent": 50, "attendees": ["cand-7", "cand-19"]}

@@ -134,6 +134,10 @@ questions:
      "'shuffle' must be a mapping"),
     ("unknown shuffle key", EXAM.replace("time_limit: 30", "time_limit: 30\nshuffle: {question: true}"), 4,
      "unknown key 'question' in 'shuffle'; did you mean 'questions'?"),
+    ("extra time too large", EXAM + "accommodations:\n  - {extra_time: 500, attendees: [a]}\n", 13,
+     "'extra_time' is a percentage of the time limit, at most 200"),
+    ("attendee with two accommodations", EXAM + "accommodations:\n  - {extra_time: 25, attendees: [a]}\n"
+     "  - {extra_time: 50, attendees: [a]}\n", 14, "attendee 'a' has two accommodations"),
     ("bad language", EXAM.replace("time_limit: 30", "time_limit: 30\nlanguages: [English]"), 4,
      "'English' is not a language code"),
 ]
