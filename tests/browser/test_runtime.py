@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime
 
@@ -322,6 +323,25 @@ def test_outbox_is_delivered_on_the_next_visit(harness):
     h.advance_until(lambda: h.state() == "submitted")
     assert len(h.endpoint.accepted) == 1
     assert h.endpoint.accepted[0]["answers"]["q-short"] == "red"
+
+
+def test_a_stuck_old_submission_does_not_hold_back_a_new_one(harness):
+    """An outbox entry whose endpoint is gone stays queued, and the new final submission still goes out."""
+    h = harness
+    stuck = {"id": "old-1", "url": "https://api.examsite.test/gone", "recKey": "examsite:v1:old:1:x",
+             "payload": {"kind": "interim", "submission_id": "old-1"}}
+    h.page.add_init_script(f"""
+      if (!sessionStorage.getItem('seeded')) {{
+        sessionStorage.setItem('seeded', '1');
+        localStorage.setItem('examsite:outbox', JSON.stringify([{json.dumps(stuck)}]));
+      }}""")
+    h.goto(FOCUS + "?attendee=stuck-1")
+    h.start()
+    submit(h)
+    h.expect_state("submitted")  # within the first round: no clock movement needed
+    assert len(h.endpoint.accepted) == 1 and h.endpoint.accepted[0]["kind"] == "final"
+    outbox = h.page.evaluate("JSON.parse(localStorage.getItem('examsite:outbox'))")
+    assert [e["id"] for e in outbox] == ["old-1"]
 
 
 def test_time_running_out_submits(harness):
