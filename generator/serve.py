@@ -211,13 +211,16 @@ def serve(options: ServeOptions, echo: Echo) -> None:
             echo(f"{len(result.errors)} error(s): fix them and save; the browser shows them meanwhile")
         echo(f"built {len(result.exams)} exam(s) in {result.seconds:.2f} s into {staging.root} (a temporary folder)")
         echo(f"submissions: {shown_path(options.database_path)} (list them with: examsite submissions)")
-        for exam in result.exams:
-            echo(f"  {exam.title}: {options.base_url}{exam.parts[0][1]}")
-        echo(f"  all exams: {options.base_url}")
-        echo("watching for changes; press Ctrl-C to stop")
-        if options.open_browser:
-            IOLoop.current().add_callback(
-                lambda: threading.Thread(target=webbrowser.open, args=(options.base_url,), daemon=True).start())
+
+        def listening() -> None:  # runs once the loop runs: the port is listening by then
+            for exam in result.exams:
+                echo(f"  {exam.title}: {options.base_url}{exam.parts[0][1]}")
+            echo(f"  all exams: {options.base_url}")
+            echo("watching for changes; press Ctrl-C to stop")
+            if options.open_browser:
+                threading.Thread(target=webbrowser.open, args=(options.base_url,), daemon=True).start()
+
+        IOLoop.current().add_callback(listening)
         try:
             server.serve(port=options.port, host=options.host, restart_delay=0)
         except OSError as error:  # lost the port between the check and now

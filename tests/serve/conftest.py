@@ -1,7 +1,8 @@
 """`examsite serve` tests: the real command in a subprocess, against a temporary copy of the
 example site, on a free port; Chromium (Playwright) for what a browser sees.
 
-Chromium missing is a failure, never a skip: the preview is browser software.
+The `browser` fixture is the run-wide Chromium of tests/conftest.py (missing Chromium fails, never
+skips).
 """
 
 from __future__ import annotations
@@ -23,9 +24,6 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-CHROMIUM = os.environ.get("EXAMSITE_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 
 
 def free_port() -> int:
@@ -135,18 +133,6 @@ def server(site: Path):
     running.stop()
 
 
-@pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM} (set EXAMSITE_CHROMIUM, or apt-get install chromium)")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
 CSP_RECORDER = """
 (() => {
   document.addEventListener('securitypolicyviolation', (e) => {
@@ -159,7 +145,7 @@ CSP_RECORDER = """
 
 
 @pytest.fixture
-def page(browser):
+def page(browser):  # one fresh context per test; `browser` comes from tests/conftest.py
     context = browser.new_context()
     context.add_init_script(CSP_RECORDER)
     # Nothing leaves the machine: only the dev server answers.
