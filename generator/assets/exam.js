@@ -554,7 +554,8 @@
       next.search = location.search; // keeps ?attendee and ?session for the next part
       actions.push({ label: 'Continue to part ' + (part.index + 1), href: next.href, id: 'next-part' });
     }
-    showStatus('Your answers have been submitted. Submission ID: ' + rec.submitted.submission_id, 'success', actions);
+    showStatus('Your answers have been submitted. Submission ID: ', 'success', actions);
+    ui.status.querySelector('.status-message').appendChild(el('code', { id: 'submission-id' }, rec.submitted.submission_id));
   }
 
   // ---------------------------------------------------------------- the session

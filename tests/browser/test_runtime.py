@@ -115,7 +115,8 @@ def test_happy_path_example_exam(harness):
     assert shown == p["order"]["choices"]["solve-linear"]  # the order the candidate saw
     assert datetime.fromisoformat(p["started_at"]) <= datetime.fromisoformat(p["submitted_at"])
     assert 2300 < p["time_remaining_seconds"] <= 2400
-    expect(h.page.locator("#exam-status")).to_contain_text(p["submission_id"])
+    expect(h.page.locator("#submission-id")).to_have_text(p["submission_id"])
+    expect(h.page.locator(".instructions")).to_be_hidden()
     expect(h.page.locator("#exam-questions")).to_be_hidden()
     # The key never reaches the page.
     html = h.page.content()
