@@ -5,17 +5,20 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
+from typing import Callable, Mapping
 
 from . import __version__
-from .assets import runtime_assets
+from .assets import Asset, runtime_assets
+from .cache import BuildCache, Lookup, address, cache_dir, site_salt
 from .config import SiteConfig, load_config
 from .content import MarkdownRenderer
 from .diagnostics import Diagnostic, Diagnostics, ExamsiteError, InvalidInput, Position, Severity
+from .examresult import ExamOutput, ExamResult
 from .exams import load_exam
 from .keys import key_bytes
 from .model import Exam
 from .output import MANIFEST, ROBOTS, check_locations, headers_bytes, manifest_bytes, swap_in, write_atomically
+from .parallel import Work, default_jobs, run_exams
 from .render import PageOptions, PageRenderer, make_environment, page_url
 from .validate import validate_exam, validate_site
 
@@ -40,14 +43,16 @@ class Summary:
     pages: int
     seconds: float
     diagnostics: tuple[Diagnostic, ...] = field(default=())
+    reused: int = 0  # exams taken unchanged from the build cache
 
     @property
     def warnings(self) -> int:
         return sum(d.severity is Severity.WARNING for d in self.diagnostics)
 
     def line(self, verb: str = "built") -> str:
-        return (f"{verb} {self.exams} exam(s), {self.parts} part(s), {self.questions} question(s), "
+        line = (f"{verb} {self.exams} exam(s), {self.parts} part(s), {self.questions} question(s), "
                 f"{self.pages} page(s) in {self.seconds:.2f} s")
+        return line + (f" ({self.reused} unchanged, from the cache)" if self.reused else "")
 
 
 def load_site(config_path: Path, env: str | None, diagnostics: Diagnostics, page_options: PageOptions,
@@ -69,17 +74,6 @@ def load_site(config_path: Path, env: str | None, diagnostics: Diagnostics, page
     return Site(config, tuple(exams))
 
 
-@dataclass(frozen=True)
-class ExamOutput:
-    """Everything one exam contributes to a build; the unit an incremental rebuild replaces."""
-
-    exam_id: str
-    files: dict[str, bytes]  # its pages and images, by path under the output folder
-    key: bytes
-    policy: str  # the pages' Content-Security-Policy, for _headers
-    manifest_entry: dict
-
-
 class SiteRenderer:
     """Renders the exams of one site configuration, one exam at a time."""
 
@@ -95,18 +89,24 @@ class SiteRenderer:
         for image in rendered.images:
             files[f"assets/{image.name}"] = image.source.read_bytes()
         return ExamOutput(exam.id, files, key_bytes(exam), rendered.pages[0].csp if rendered.pages else "",
-                          _manifest_entry(self.config, exam))
+                          _manifest_entry(self.config, exam),
+                          tuple(sorted({image.source for image in rendered.images})))
 
     def assemble(self, outputs: list[ExamOutput]) -> Rendered:
         """The whole output folder from the exams' outputs, in the order given."""
-        files: dict[str, bytes] = {asset.name: asset.content for asset in self.assets.values()}
-        for output in outputs:
-            files.update(output.files)
-        files["robots.txt"] = ROBOTS.encode()
-        files["_headers"] = headers_bytes({output.exam_id: output.policy for output in outputs})
-        files[MANIFEST] = manifest_bytes(files, [output.manifest_entry for output in outputs],
-                                         f"examsite {__version__}")
-        return Rendered(files, {output.exam_id: output.key for output in outputs})
+        return assemble(self.assets, outputs)
+
+
+def assemble(assets: Mapping[str, Asset], outputs: list[ExamOutput]) -> Rendered:
+    """The whole output folder from the runtime's files and the exams' outputs, in the order given."""
+    files: dict[str, bytes] = {asset.name: asset.content for asset in assets.values()}
+    for output in outputs:
+        files.update(output.files)
+    files["robots.txt"] = ROBOTS.encode()
+    files["_headers"] = headers_bytes({output.exam_id: output.policy for output in outputs})
+    files[MANIFEST] = manifest_bytes(files, [output.manifest_entry for output in outputs],
+                                     f"examsite {__version__}")
+    return Rendered(files, {output.exam_id: output.key for output in outputs})
 
 
 def render_site(site: Site, options: PageOptions, diagnostics: Diagnostics) -> Rendered:
@@ -126,14 +126,16 @@ def _manifest_entry(config: SiteConfig, exam: Exam) -> dict:
     }
 
 
-def _summary(site: Site, seconds: float, diagnostics: Diagnostics) -> Summary:
+def _summary(results: list[ExamResult], seconds: float, diagnostics: Diagnostics, reused: int = 0) -> Summary:
+    loaded = [result for result in results if result.exam is not None]
     return Summary(
-        exams=len(site.exams),
-        parts=sum(len(exam.parts) for exam in site.exams),
-        questions=sum(exam.question_count(part) for exam in site.exams for part in exam.parts),
-        pages=sum(len(exam.parts) for exam in site.exams),
+        exams=len(loaded),
+        parts=sum(result.parts for result in loaded),
+        questions=sum(result.questions for result in loaded),
+        pages=sum(result.parts for result in loaded),
         seconds=seconds,
         diagnostics=tuple(diagnostics.items),
+        reused=reused,
     )
 
 
@@ -145,36 +147,103 @@ def _fail_if_invalid(diagnostics: Diagnostics, strict: bool) -> None:
         raise InvalidInput(items)
 
 
+@dataclass(frozen=True)
+class RunOptions:
+    """How a build runs; none of it changes what is built."""
+
+    jobs: int | None = None  # worker processes; None: one per CPU
+    # Reuse and keep each exam's result under .examsite/cache. Off for library callers unless
+    # asked (nothing appears beside their exams.yaml); the CLI turns it on unless --no-cache.
+    cache: bool = False
+    progress: Callable[[int, int], None] | None = None  # (exams done, exams in all), as they finish
+
+
+@dataclass(frozen=True)
+class _Built:
+    config: SiteConfig
+    assets: dict[str, Asset]
+    results: list[ExamResult]
+    reused: int  # exams taken from the cache
+
+
+def _run(config_path: Path, env: str | None, diagnostics: Diagnostics, page_options: PageOptions,
+         run: RunOptions, write_cache: bool) -> _Built | None:
+    """Every exam loaded, validated and rendered (from the cache when it can be), in the
+    configuration's order; the diagnostics a one-process, cacheless build would report."""
+    config = load_config(config_path, env, diagnostics)
+    if config is None:
+        return None
+    if page_options.fake_proview and config.requires_https:
+        diagnostics.error(Position(str(config_path), 1, 1),
+                          f"--proview fake is for previews; it cannot be used with the {config.proview.environment} "
+                          "environment")
+    assets = runtime_assets(config.proview.sdk, page_options.fake_proview)
+    render = not diagnostics.has_errors
+    cache = BuildCache(cache_dir(config_path)) if run.cache else None
+    if cache is not None:
+        salt = site_salt(config, page_options, assets)
+        lookups = [address(salt, path) for path in config.exam_files]
+    else:
+        lookups = [Lookup(path, None) for path in config.exam_files]
+    total, finished = len(lookups), 0
+
+    def progress(count: int) -> None:
+        nonlocal finished
+        finished += count
+        if run.progress is not None:
+            run.progress(finished, total)
+
+    found: dict[int, ExamResult] = {}
+    if cache is not None and render:
+        for index, lookup in enumerate(lookups):
+            hit = cache.load(lookup)
+            if hit is not None:
+                found[index] = hit
+        progress(len(found))
+    missing = [index for index in range(total) if index not in found]
+    work = Work(config, page_options, render, cache if write_cache else None)
+    made = run_exams(work, [lookups[index] for index in missing], run.jobs or default_jobs(), progress)
+    found.update(zip(missing, made))
+    results = [found[index] for index in range(total)]
+
+    for result in results:
+        diagnostics.extend(list(result.load_diagnostics))
+    validate_site(config, [result.exam for result in results if result.exam is not None], diagnostics)
+    if not diagnostics.has_errors:
+        # As in a build that renders only a valid site: rendering problems are reported once the
+        # site loads without errors.
+        for result in results:
+            diagnostics.extend(list(result.render_diagnostics))
+    return _Built(config, assets, results, len(found) - len(made))
+
+
 def check(config_path: Path, env: str | None, strict: bool = False,
-          page_options: PageOptions = PageOptions()) -> Summary:
-    """Validate everything a build would, render in memory, write nothing."""
+          page_options: PageOptions = PageOptions(), run: RunOptions = RunOptions()) -> Summary:
+    """Validate everything a build would, render in memory, write nothing (it reads the cache)."""
     started = time.perf_counter()
     diagnostics = Diagnostics()
-    site = load_site(config_path, env, diagnostics, page_options)
-    if site is not None and not diagnostics.has_errors:
-        render_site(site, page_options, diagnostics)  # rendering finds Markdown problems (images, alt text)
+    built = _run(config_path, env, diagnostics, page_options, run, write_cache=False)
     _fail_if_invalid(diagnostics, strict)
-    assert site is not None
-    return _summary(site, time.perf_counter() - started, diagnostics)
+    assert built is not None
+    return _summary(built.results, time.perf_counter() - started, diagnostics, built.reused)
 
 
 def build(config_path: Path, env: str | None, out_dir: Path, keys_dir: Path, strict: bool = False,
-          page_options: PageOptions = PageOptions()) -> Summary:
+          page_options: PageOptions = PageOptions(), run: RunOptions = RunOptions()) -> Summary:
     """Build the site into `out_dir` (swapped in atomically) and the answer keys into `keys_dir`."""
     started = time.perf_counter()
     check_locations(out_dir, keys_dir, config_path)
     diagnostics = Diagnostics()
-    site = load_site(config_path, env, diagnostics, page_options)
-    rendered = None
-    if site is not None and not diagnostics.has_errors:
-        rendered = render_site(site, page_options, diagnostics)
+    built = _run(config_path, env, diagnostics, page_options, run, write_cache=True)
     _fail_if_invalid(diagnostics, strict)
-    assert site is not None and rendered is not None
+    assert built is not None
+    outputs = [result.output for result in built.results if result.output is not None]
+    rendered = assemble(built.assets, outputs)
     swap_in(out_dir, rendered.files)
     for exam_id, content in sorted(rendered.keys.items()):
         write_atomically(keys_dir / f"{exam_id}.json", content)
-    return _summary(site, time.perf_counter() - started, diagnostics)
+    return _summary(built.results, time.perf_counter() - started, diagnostics, built.reused)
 
 
-__all__ = ["ExamOutput", "ExamsiteError", "InvalidInput", "PageOptions", "Site", "SiteRenderer", "Summary", "build",
-           "check", "load_site", "render_site"]
+__all__ = ["ExamOutput", "ExamsiteError", "InvalidInput", "PageOptions", "RunOptions", "Site", "SiteRenderer",
+           "Summary", "assemble", "build", "check", "load_site", "render_site"]

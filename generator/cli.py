@@ -10,8 +10,9 @@ from typing import Callable
 import click
 
 from . import __version__
-from .build import Summary, build, check
+from .build import RunOptions, Summary, build, check
 from .diagnostics import ExamsiteError, InvalidInput
+from .progress import ProgressLine, wanted
 from .render import PageOptions
 from .scaffold import scaffold_exam
 
@@ -22,9 +23,30 @@ STRICT = click.option("--strict", is_flag=True, help="Treat warnings as errors."
 JSON = click.option("--json", "as_json", is_flag=True, help="Print a machine-readable report instead.")
 PROVIEW = click.option("--proview", type=click.Choice(["real", "fake"]), default="real", show_default=True,
                        help="'fake' loads the local Proview stand-in instead of the SDK (previews and tests only).")
+JOBS = click.option("--jobs", "-j", type=click.IntRange(min=1), metavar="N",
+                    help="Worker processes [default: one per CPU; small sites use one].")
+NO_CACHE = click.option("--no-cache", is_flag=True,
+                        help="Render every exam afresh; neither read nor write .examsite/cache.")
+QUIET = click.option("--quiet", "-q", is_flag=True, help="Print only problems: no progress, no summary.")
 
 
-def _report(run: Callable[[], Summary], verb: str, as_json: bool) -> None:
+def _running(work: Callable[[RunOptions], Summary], verb: str, jobs: int | None, no_cache: bool, quiet: bool,
+             as_json: bool) -> Callable[[], Summary]:
+    """`work` with its run options and a progress line on stderr when a person is watching; the
+    line is gone before anything else is printed."""
+
+    def run() -> Summary:
+        line = ProgressLine(sys.stderr, verb) if not as_json and wanted(sys.stderr, quiet) else None
+        try:
+            return work(RunOptions(jobs=jobs, cache=not no_cache, progress=line.update if line else None))
+        finally:
+            if line:
+                line.close()
+
+    return run
+
+
+def _report(run: Callable[[], Summary], verb: str, as_json: bool, quiet: bool = False) -> None:
     """Run a command's work; print its diagnostics and summary; exit 1 on invalid input."""
     try:
         summary = run()
@@ -46,12 +68,13 @@ def _report(run: Callable[[], Summary], verb: str, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps({
             "ok": True, "exams": summary.exams, "parts": summary.parts, "questions": summary.questions,
-            "pages": summary.pages, "seconds": round(summary.seconds, 3),
+            "pages": summary.pages, "seconds": round(summary.seconds, 3), "reused": summary.reused,
             "diagnostics": [d.as_json() for d in summary.diagnostics]}, indent=2))
         return
     for diagnostic in summary.diagnostics:
         click.echo(str(diagnostic), err=True)
-    click.echo(summary.line(verb))
+    if not quiet:
+        click.echo(summary.line(verb))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -70,13 +93,17 @@ def main() -> None:
 @STRICT
 @JSON
 @PROVIEW
+@JOBS
+@NO_CACHE
+@QUIET
 def build_command(config_path: Path, env: str | None, out_dir: Path | None, keys_dir: Path | None, strict: bool,
-                  as_json: bool, proview: str) -> None:
+                  as_json: bool, proview: str, jobs: int | None, no_cache: bool, quiet: bool) -> None:
     """Build every exam into static pages, and the answer keys into the keys folder."""
     out_dir = out_dir or config_path.parent / "output"
     keys_dir = keys_dir or config_path.parent / "keys"
     options = PageOptions(fake_proview=proview == "fake")
-    _report(lambda: build(config_path, env, out_dir, keys_dir, strict, options), "built", as_json)
+    _report(_running(lambda run: build(config_path, env, out_dir, keys_dir, strict, options, run), "building", jobs,
+                     no_cache, quiet, as_json), "built", as_json, quiet)
 
 
 @main.command("check")
@@ -85,10 +112,15 @@ def build_command(config_path: Path, env: str | None, out_dir: Path | None, keys
 @STRICT
 @JSON
 @PROVIEW
-def check_command(config_path: Path, env: str | None, strict: bool, as_json: bool, proview: str) -> None:
-    """Validate everything `build` would; write nothing."""
+@JOBS
+@NO_CACHE
+@QUIET
+def check_command(config_path: Path, env: str | None, strict: bool, as_json: bool, proview: str, jobs: int | None,
+                  no_cache: bool, quiet: bool) -> None:
+    """Validate everything `build` would; write nothing (exams unchanged since a build come from its cache)."""
     options = PageOptions(fake_proview=proview == "fake")
-    _report(lambda: check(config_path, env, strict, options), "checked", as_json)
+    _report(_running(lambda run: check(config_path, env, strict, options, run), "checking", jobs, no_cache, quiet,
+                     as_json), "checked", as_json, quiet)
 
 
 @main.command("new")

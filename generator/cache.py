@@ -1,0 +1,260 @@
+"""The build cache: each exam's result, content-addressed, under .examsite/cache beside exams.yaml.
+
+An entry's address is a hash of everything that can change an exam's pages: the exam file's
+bytes and path, the site's configuration as loaded (so ${VAR} values count), the templates, the
+runtime's files, examsite's own code and version, the versions of the libraries that render, and
+the working folder (diagnostics show paths relative to it). The files an exam reads besides its
+own (Markdown, images) are known only once it is loaded and rendered, so an entry lists them with
+their hashes and is used only while they all still match. A missing, stale or corrupt entry is a
+miss, never an error.
+
+Entries are JSON plus the raw bytes of the exam's files, with a checksum; no pickle, so a cache
+copied from elsewhere cannot run code.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from enum import Enum
+from typing import Any, Iterable
+
+from . import __version__
+from . import diagnostics as diagnostics_module
+from . import model
+from .assets import Asset
+from .config import SiteConfig
+from .diagnostics import Diagnostic, Position, Severity
+from .examresult import ExamOutput, ExamResult
+from .model import Exam
+from .output import write_atomically
+from .render import PACKAGE_TEMPLATES, PageOptions
+
+FORMAT = b"examsite-cache 1\n"
+PACKAGE_DIR = Path(__file__).parent
+# Libraries whose output ends up in pages: a new version may render differently.
+RENDERING_LIBRARIES = ("markdown", "nh3", "jinja2", "markupsafe", "pygments", "latex2mathml", "pyyaml")
+
+
+def cache_dir(config_path: Path) -> Path:
+    return config_path.parent / ".examsite" / "cache"
+
+
+def _files_digest(hasher: "hashlib._Hash", root: Path, pattern: str) -> None:
+    for path in sorted(p for p in root.rglob(pattern) if p.is_file() and "__pycache__" not in p.parts):
+        hasher.update(str(path.relative_to(root)).encode() + b"\0")
+        hasher.update(hashlib.sha256(path.read_bytes()).digest())
+
+
+def _library_versions() -> str:
+    versions = []
+    for name in RENDERING_LIBRARIES:
+        try:
+            versions.append(f"{name}={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{name}=none")
+    return ",".join(versions)
+
+
+def site_salt(config: SiteConfig, options: PageOptions, assets: dict[str, Asset]) -> bytes:
+    """What every exam's entry depends on besides its own files."""
+    hasher = hashlib.sha256(FORMAT)
+    hasher.update(f"{__version__}\0{_library_versions()}\0{os.getcwd()}\0".encode())
+    # The configuration as loaded, less what does not reach an exam's pages (the exam list, and
+    # positions, which only place the configuration's own messages). A new field counts by default.
+    hasher.update(repr(dataclasses.replace(config, exam_files=(), positions={})).encode() + b"\0")
+    hasher.update(repr(options).encode() + b"\0")
+    for name, asset in sorted(assets.items()):
+        hasher.update(f"{name}\0{asset.name}\0{asset.integrity}\0".encode())
+    # examsite's own code: a development change without a version bump must not reuse old pages.
+    _files_digest(hasher, PACKAGE_DIR, "*.py")
+    _files_digest(hasher, PACKAGE_TEMPLATES, "*")
+    if config.templates_dir is not None:
+        hasher.update(b"site templates\0")
+        _files_digest(hasher, config.templates_dir, "*")
+    return hasher.digest()
+
+
+def file_digest(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """An exam file's address in the cache (None when the file cannot be read)."""
+
+    source: Path
+    key: str | None
+
+
+def address(salt: bytes, source: Path) -> Lookup:
+    try:
+        content = source.read_bytes()
+    except OSError:
+        return Lookup(source, None)
+    hasher = hashlib.sha256(salt)
+    hasher.update(str(source.resolve()).encode() + b"\0")
+    hasher.update(content)
+    return Lookup(source, hasher.hexdigest())
+
+
+class BuildCache:
+    """Entries under `root`, by address; reads are checked, writes atomic."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _path(self, key: str) -> Path:
+        return self.root / key[:2] / key[2:]
+
+    def load(self, lookup: Lookup) -> ExamResult | None:
+        if lookup.key is None:
+            return None
+        try:
+            data = self._path(lookup.key).read_bytes()
+        except OSError:
+            return None
+        try:
+            result, dependencies = _decode(data, lookup.source)
+        except Exception:  # a corrupt or foreign entry is a miss; it is overwritten by this build
+            return None
+        if any(file_digest(Path(path)) != digest for path, digest in dependencies):
+            return None
+        return result
+
+    def store(self, lookup: Lookup, result: ExamResult) -> None:
+        """Keep a result with no errors; an unwritable cache only costs the next build time."""
+        if lookup.key is None or result.output is None or result.has_errors:
+            return
+        dependencies = [(str(path), file_digest(path)) for path in result.dependencies]
+        if any(digest is None for _, digest in dependencies):
+            return
+        try:
+            entry = _encode(result, dependencies)
+        except TypeError:  # something the entry format cannot hold: build it afresh next time
+            return
+        try:
+            write_atomically(self._path(lookup.key), entry)
+        except OSError:
+            pass
+
+
+# The entry format -------------------------------------------------------------------------------
+
+# Dataclasses an exam's identity may hold, by name: the model's and positions. Field by field,
+# so a field added to the model is kept without a change here.
+_CLASSES = {cls.__name__: cls for module in (model, diagnostics_module) for cls in vars(module).values()
+            if isinstance(cls, type) and dataclasses.is_dataclass(cls)}
+_ENUMS = {cls.__name__: cls for module in (model, diagnostics_module) for cls in vars(module).values()
+          if isinstance(cls, type) and issubclass(cls, Enum) and cls is not Enum}
+
+
+def _plain(value: Any) -> Any:
+    """A value of the model as JSON; TypeError for anything else (the entry is then not kept)."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, tuple):
+        return {"tuple": [_plain(item) for item in value]}
+    if isinstance(value, list):
+        return {"list": [_plain(item) for item in value]}
+    if isinstance(value, Path):
+        return {"path": str(value)}
+    if isinstance(value, Enum):
+        return {"enum": type(value).__name__, "value": value.value}
+    if dataclasses.is_dataclass(value) and _CLASSES.get(type(value).__name__) is type(value):
+        return {"class": type(value).__name__,
+                "fields": {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}}
+    raise TypeError(f"cannot keep a {type(value).__name__} in the cache")
+
+
+def _unplain(value: Any) -> Any:
+    if not isinstance(value, dict):
+        return value
+    if "tuple" in value:
+        return tuple(_unplain(item) for item in value["tuple"])
+    if "list" in value:
+        return [_unplain(item) for item in value["list"]]
+    if "path" in value:
+        return Path(value["path"])
+    if "enum" in value:
+        return _ENUMS[value["enum"]](value["value"])
+    cls = _CLASSES[value["class"]]
+    return cls(**{name: _unplain(item) for name, item in value["fields"].items()})
+
+
+def _position(value: list) -> Position:
+    return Position(str(value[0]), int(value[1]), int(value[2]))
+
+
+def _diagnostics(items: Iterable[Diagnostic]) -> list:
+    return [[d.position.path, d.position.line, d.position.col, d.severity.value, d.message] for d in items]
+
+
+def _undiagnostics(items: list) -> tuple[Diagnostic, ...]:
+    return tuple(Diagnostic(_position(item[:3]), Severity(item[3]), str(item[4])) for item in items)
+
+
+def _encode(result: ExamResult, dependencies: list[tuple[str, str | None]]) -> bytes:
+    assert result.output is not None and result.exam is not None
+    output, exam = result.output, result.exam
+    blobs: list[bytes] = []
+    offset = 0
+
+    def blob(content: bytes) -> list[int]:
+        nonlocal offset
+        blobs.append(content)
+        offset += len(content)
+        return [offset - len(content), len(content)]
+
+    header = {
+        "exam": _plain(exam),
+        "parts": result.parts,
+        "questions": result.questions,
+        "load_diagnostics": _diagnostics(result.load_diagnostics),
+        "render_diagnostics": _diagnostics(result.render_diagnostics),
+        "dependencies": dependencies,
+        "output": {"exam_id": output.exam_id, "policy": output.policy, "manifest_entry": output.manifest_entry,
+                   "images": [str(p) for p in output.images], "key": blob(output.key),
+                   "files": [[name, *blob(content)] for name, content in output.files.items()]},
+    }
+    head = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode()
+    payload = len(head).to_bytes(8, "big") + head + b"".join(blobs)
+    return FORMAT + hashlib.sha256(payload).digest() + payload
+
+
+def _decode(data: bytes, source: Path) -> tuple[ExamResult, list[tuple[str, str]]]:
+    if not data.startswith(FORMAT):
+        raise ValueError("not an examsite cache entry")
+    checksum, payload = data[len(FORMAT):len(FORMAT) + 32], memoryview(data)[len(FORMAT) + 32:]
+    if hashlib.sha256(payload).digest() != checksum:
+        raise ValueError("checksum mismatch")
+    size = int.from_bytes(payload[:8], "big")
+    header = json.loads(bytes(payload[8:8 + size]))
+    blobs = payload[8 + size:]
+
+    def blob(span: list[int]) -> bytes:
+        start, length = span
+        if start < 0 or start + length > len(blobs):
+            raise ValueError("blob out of range")
+        return bytes(blobs[start:start + length])
+
+    o = header["output"]
+    exam = _unplain(header["exam"])
+    if not isinstance(exam, Exam):
+        raise ValueError("not an exam")
+    output = ExamOutput(o["exam_id"], {name: blob([start, length]) for name, start, length in o["files"]},
+                        blob(o["key"]), o["policy"], o["manifest_entry"], tuple(Path(p) for p in o["images"]))
+    dependencies = [(str(path), str(digest)) for path, digest in header["dependencies"]]
+    result = ExamResult(source=source, exam=exam, parts=int(header["parts"]), questions=int(header["questions"]),
+                        load_diagnostics=_undiagnostics(header["load_diagnostics"]),
+                        render_diagnostics=_undiagnostics(header["render_diagnostics"]), output=output,
+                        dependencies=tuple(Path(p) for p, _ in dependencies))
+    return result, dependencies

@@ -1,0 +1,82 @@
+"""Running the per-exam pipeline over many exams: in this process, or in worker processes.
+
+Processes, not threads: Markdown, Jinja and YAML conversion are pure Python and hold the GIL.
+Work goes out in chunks so each worker makes its renderer (templates, Markdown, assets) once per
+chunk rather than once per exam; each worker writes its own cache entries; results come back in
+the order given, so the output does not depend on the number of jobs.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+from .cache import BuildCache, Lookup
+from .config import SiteConfig
+from .examresult import ExamResult, process_exams
+from .render import PageOptions
+
+# Below this many exams to render, starting workers costs more than it saves.
+MIN_PARALLEL_EXAMS = 4
+CHUNKS_PER_JOB = 4  # several chunks per worker: a slow chunk does not leave the others idle
+
+Progress = Callable[[int], None]  # called with the number of exams just finished
+
+
+@dataclass(frozen=True)
+class Work:
+    """What every chunk shares."""
+
+    config: SiteConfig
+    options: PageOptions
+    render: bool  # False when the site already has errors: load and validate only
+    cache: BuildCache | None  # where to keep the results, None for a --no-cache or read-only run
+
+
+def default_jobs() -> int:
+    """The CPUs this process may run on (a container's limit, not the host's count)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return max(1, os.cpu_count() or 1)
+
+
+def workers_for(exams: int, jobs: int) -> int:
+    if jobs <= 1 or exams < MIN_PARALLEL_EXAMS:
+        return 1
+    return min(jobs, exams)
+
+
+def chunked(items: Sequence[Lookup], workers: int) -> list[Sequence[Lookup]]:
+    count = max(1, min(len(items), workers * CHUNKS_PER_JOB))
+    size = -(-len(items) // count)
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def _chunk(work: Work, lookups: Sequence[Lookup], progress: Progress | None = None) -> list[ExamResult]:
+    def done(index: int, result: ExamResult) -> None:
+        if work.cache is not None:
+            work.cache.store(lookups[index], result)
+        if progress is not None:
+            progress(1)
+
+    return process_exams(work.config, work.options, [lookup.source for lookup in lookups], work.render, done)
+
+
+def run_exams(work: Work, lookups: Sequence[Lookup], jobs: int, progress: Progress | None = None) -> list[ExamResult]:
+    """The exams' results, made with up to `jobs` processes, in the order of `lookups`."""
+    workers = workers_for(len(lookups), jobs)
+    if workers == 1:
+        return _chunk(work, lookups, progress)
+    chunks = chunked(lookups, workers)
+    done: dict[int, list[ExamResult]] = {}
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = {pool.submit(_chunk, work, chunk): index for index, chunk in enumerate(chunks)}
+        for future in as_completed(futures):
+            index = futures[future]
+            done[index] = future.result()
+            if progress is not None:
+                progress(len(done[index]))
+    return [result for index in range(len(chunks)) for result in done[index]]

@@ -1,0 +1,273 @@
+"""Parallel and incremental builds: the same bytes and the same problems as a one-process, clean build.
+
+Functional tests only; the benchmark (bench/compare.py) prints the timings.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from generator.build import RunOptions, build, check
+from generator.cache import cache_dir
+from generator.cli import main
+from generator.diagnostics import InvalidInput
+from generator.progress import ProgressLine, wanted
+from sitekit import dedent, read_tree
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _corpus_module():
+    spec = importlib.util.spec_from_file_location("bench_corpus", REPO / "bench" / "corpus.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+corpus = _corpus_module()
+
+CONFIG = """\
+site: {title: "${SITE_TITLE:-Perf exams}", base_url: https://exams.example.edu/}
+proview: {sdk: v8, environment: dev, dsn: test-dsn, languages: [en]}
+submission: {url: https://api.example.edu/submissions}
+exams: [exams/*.yaml]
+"""
+
+
+@pytest.fixture(scope="module")
+def corpus_site(tmp_path_factory) -> Path:
+    """Eight exams of every question type, with .md instructions, a question file and an image."""
+    root = tmp_path_factory.mktemp("corpus")
+    corpus.write_corpus(root, exams=8, questions=7)
+    site = root / "site"
+    (site / "exams.yaml").write_text(CONFIG, encoding="utf-8")
+    return site
+
+
+def fresh_copy(site: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "site"
+    shutil.copytree(site, target, ignore=shutil.ignore_patterns(".examsite", "output", "keys"))
+    return target / "exams.yaml"
+
+
+def built(config: Path, name: str, **run) -> tuple[dict[str, bytes], dict[str, bytes], object]:
+    out, keys = config.parent.parent / f"out-{name}", config.parent.parent / f"keys-{name}"
+    summary = build(config, None, out, keys, run=RunOptions(**run))
+    return read_tree(out), read_tree(keys), summary
+
+
+def test_two_jobs_build_the_same_bytes_as_one(corpus_site, tmp_path):
+    config = fresh_copy(corpus_site, tmp_path)
+    one = built(config, "one", jobs=1)
+    two = built(config, "two", jobs=2)
+    assert one[0] == two[0] and one[1] == two[1]
+    assert len([name for name in one[0] if name.endswith("index.html")]) == 8
+    assert one[2].questions == two[2].questions == 8 * 7
+
+
+def _problem_site(tmp_path: Path) -> Path:
+    """Warnings in several exams (a repeated choice, a skipped heading level, an unused pool)."""
+    config = tmp_path / "site" / "exams.yaml"
+    (config.parent / "exams").mkdir(parents=True)
+    config.write_text(CONFIG)
+    for index in range(6):
+        (config.parent / "exams" / f"e{index}.yaml").write_text(dedent(f"""
+            id: e{index}
+            title: Exam {index}
+            instructions: |
+              # Title
+
+              ### Skipped a level
+            time_limit: 10
+            pools:
+              unused{index}:
+                - {{id: p1, type: true_false, prompt: Unused?, answer: true}}
+            questions:
+              - id: q1
+                type: single
+                prompt: Pick *one* of {index}.
+                choices: [{{text: same}}, {{text: same, correct: true}}]
+            """))
+    return config
+
+
+def test_diagnostics_do_not_depend_on_the_number_of_jobs(tmp_path):
+    config = _problem_site(tmp_path)
+    one = check(config, None, run=RunOptions(jobs=1))
+    two = check(config, None, run=RunOptions(jobs=2))
+    assert one.diagnostics == two.diagnostics
+    assert len({d.position.path for d in one.diagnostics}) == 6 and one.warnings >= 18
+    # Errors too: one exam breaks; the others' rendering problems are not reported, as before.
+    (config.parent / "exams" / "e3.yaml").write_text("id: e3\ntitle: [unclosed\n")
+    (config.parent / "exams" / "e4.yaml").write_text(
+        (config.parent / "exams" / "e4.yaml").read_text().replace("time_limit: 10", "time_limit: 300"))
+    errors = []
+    for jobs in (1, 2, 3):
+        with pytest.raises(InvalidInput) as raised:
+            check(config, None, run=RunOptions(jobs=jobs))
+        errors.append(raised.value.diagnostics)
+    assert errors[0] == errors[1] == errors[2]
+    assert sum(d.severity.value == "error" for d in errors[0]) == 2
+
+
+def _change_exam_yaml(site: Path) -> None:
+    path = site / "exams" / "exam-00003.yaml"
+    path.write_text(path.read_text().replace("time_limit: 60", "time_limit: 45"))
+
+
+def _change_markdown(site: Path) -> None:
+    path = site / "exams" / "exam-00005.md"  # instructions of one exam
+    path.write_text(path.read_text() + "\nBring a **pencil**.\n")
+
+
+def _change_question_file(site: Path) -> None:
+    path = next((site / "exams" / "questions").glob("exam-00000-*.md"))
+    path.write_text(path.read_text() + "\nShow your `work`.\n")
+
+
+def _change_image(site: Path) -> None:
+    path = site / "exams" / "images" / "figure.svg"  # shown by exam 0: its hashed name changes
+    path.write_bytes(path.read_bytes().replace(b'width="40"', b'width="41"'))
+
+
+def _change_config(site: Path) -> None:
+    path = site / "exams.yaml"
+    path.write_text(path.read_text().replace("https://exams.example.edu/", "https://tests.example.edu/"))
+
+
+def _change_template(site: Path) -> None:
+    templates = site / "templates"
+    templates.mkdir(exist_ok=True)
+    text = '{% extends "examsite/page.html" %}{% block footer_content %}<p>Good luck, VERSION</p>{% endblock %}\n'
+    version = "2" if (templates / "page.html").exists() else "1"
+    (templates / "page.html").write_text(text.replace("VERSION", version))
+
+
+def _change_environment(site: Path) -> None:
+    os.environ["SITE_TITLE"] = "Renamed exams"
+
+
+CHANGES = {
+    "exam yaml": (_change_exam_yaml, 7),
+    "included markdown": (_change_markdown, 7),
+    "question file": (_change_question_file, 7),
+    "image": (_change_image, 7),
+    "exams.yaml": (_change_config, 0),
+    "new site template": (_change_template, 0),
+    "changed site template": (_change_template, 0),
+    "environment variable": (_change_environment, 0),
+}
+
+
+@pytest.mark.parametrize("change", list(CHANGES), ids=list(CHANGES))
+def test_a_cached_build_after_any_change_equals_a_clean_build(corpus_site, tmp_path, monkeypatch, change):
+    monkeypatch.delenv("SITE_TITLE", raising=False)
+    config = fresh_copy(corpus_site, tmp_path)
+    apply, reused = CHANGES[change]
+    if change == "changed site template":
+        _change_template(config.parent)
+    warm = built(config, "warm", jobs=2, cache=True)
+    again = built(config, "again", jobs=2, cache=True)
+    assert again[2].reused == 8 and again[:2] == warm[:2]
+    apply(config.parent)
+    cached = built(config, "cached", jobs=2, cache=True)
+    clean = built(config, "clean", jobs=1, cache=False)
+    assert cached[0] == clean[0] and cached[1] == clean[1]
+    assert cached[0] != warm[0]  # the change shows
+    assert cached[2].reused == reused  # only what the change affects was rendered again
+
+
+def test_warnings_are_reported_by_a_cached_build(tmp_path):
+    config = _problem_site(tmp_path)
+    first = build(config, None, tmp_path / "o1", tmp_path / "k1", run=RunOptions(jobs=2, cache=True))
+    second = build(config, None, tmp_path / "o2", tmp_path / "k2", run=RunOptions(jobs=2, cache=True))
+    assert second.reused == 6 and second.diagnostics == first.diagnostics and first.warnings >= 18
+
+
+def _entries(config: Path) -> list[Path]:
+    return sorted(p for p in cache_dir(config).rglob("*") if p.is_file())
+
+
+def test_corrupt_cache_entries_are_ignored(corpus_site, tmp_path):
+    config = fresh_copy(corpus_site, tmp_path)
+    clean = built(config, "clean", cache=False)
+    built(config, "warm", cache=True)
+    entries = _entries(config)
+    assert len(entries) == 8
+    entries[0].write_bytes(b"")  # empty
+    entries[1].write_bytes(entries[1].read_bytes()[:-100])  # truncated
+    data = bytearray(entries[2].read_bytes())
+    data[-50] ^= 0xFF  # one flipped byte in a page
+    entries[2].write_bytes(bytes(data))
+    entries[3].write_bytes(b"\x80\x04garbage that is not an entry")
+    after = built(config, "after", jobs=2, cache=True)
+    assert after[:2] == clean[:2] and after[2].reused == 4
+
+
+def test_no_cache_neither_reads_nor_writes_the_cache(corpus_site, tmp_path):
+    config = fresh_copy(corpus_site, tmp_path)
+    clean = built(config, "clean", cache=False)
+    assert not cache_dir(config).exists()
+    built(config, "warm", cache=True)
+    # A well-formed entry whose page says something else: the cache is trusted when it matches...
+    from generator import cache as cache_module
+
+    entry = _entries(config)[0]
+    data = entry.read_bytes()
+    payload = data[len(cache_module.FORMAT) + 32:].replace(b"Question", b"Qvestion")
+    entry.write_bytes(cache_module.FORMAT + __import__("hashlib").sha256(payload).digest() + payload)
+    assert built(config, "poisoned", cache=True)[0] != clean[0]
+    # ... and --no-cache does not look at it.
+    result = CliRunner().invoke(main, ["build", "--config", str(config), "--out", str(tmp_path / "cli-out"),
+                                       "--keys-dir", str(tmp_path / "cli-keys"), "--no-cache", "--jobs", "2"])
+    assert result.exit_code == 0, result.output
+    assert read_tree(tmp_path / "cli-out") == clean[0]
+    assert entry.read_bytes().startswith(cache_module.FORMAT)
+
+
+def test_cli_jobs_quiet_and_cache(corpus_site, tmp_path):
+    config = fresh_copy(corpus_site, tmp_path)
+    args = ["build", "--config", str(config), "--out", str(tmp_path / "out"), "--keys-dir", str(tmp_path / "keys")]
+    runner = CliRunner()
+    first = runner.invoke(main, args + ["-j", "2"])
+    assert first.exit_code == 0 and first.stdout.startswith("built 8 exam(s)"), first.output
+    assert "from the cache" not in first.stdout and len(_entries(config)) == 8
+    second = runner.invoke(main, args + ["--quiet"])
+    assert second.exit_code == 0 and second.stdout == "" and second.stderr == ""
+    third = runner.invoke(main, args)
+    assert "(8 unchanged, from the cache)" in third.stdout
+    checked = runner.invoke(main, ["check", "--config", str(config), "--jobs", "2", "--json"])
+    assert checked.exit_code == 0 and '"reused": 8' in checked.stdout
+    assert runner.invoke(main, args + ["--jobs", "0"]).exit_code == 2
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_shows_only_on_a_terminal_outside_ci_and_erases_itself():
+    terminal = FakeTerminal()
+    assert wanted(terminal, quiet=False, environ={})
+    assert not wanted(terminal, quiet=True, environ={})
+    assert not wanted(terminal, quiet=False, environ={"CI": "true"})
+    assert not wanted(io.StringIO(), quiet=False, environ={})
+    now = [0.0]
+    line = ProgressLine(terminal, "building", clock=lambda: now[0])
+    line.update(1, 10)  # a quick start prints nothing
+    assert terminal.getvalue() == ""
+    now[0] = 1.0
+    line.update(4, 10)
+    assert terminal.getvalue() == "\rbuilding: 4/10 exams (40%)"
+    line.close()
+    assert terminal.getvalue().endswith("\r")
+    assert terminal.getvalue().split("\r")[-2].strip() == ""
