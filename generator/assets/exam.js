@@ -281,7 +281,7 @@
   ui.questions.addEventListener('input', onAnswer);
   ui.questions.addEventListener('change', onAnswer);
   ui.questions.addEventListener('submit', function (e) { e.preventDefault(); }); // Enter in a text field
-  function flush() { if (rec && !rec.submitted) { clearTimeout(saveTimer); save(); } }
+  function flush() { if (rec && rec.started_at && !rec.submitted) { clearTimeout(saveTimer); save(); } }
   window.addEventListener('pagehide', flush);
   document.addEventListener('visibilitychange', function () { if (document.hidden) flush(); });
 
