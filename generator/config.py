@@ -291,5 +291,6 @@ def _exam_files(top: Fields, root: Path, diagnostics: Diagnostics) -> tuple[Path
             else ([root / pattern] if (root / pattern).is_file() else [])
         if not matches:
             diagnostics.error(position, f"no exam file matches '{pattern}'")
-        found.extend(m for m in matches if m not in found)
+        seen = set(found)  # a set: `in` on the list made 500 exam files cost 125,000 comparisons
+        found.extend(m for m in matches if m not in seen)
     return tuple(found)
