@@ -105,8 +105,9 @@ class IncrementalSite:
 
     def __init__(self, config_path: Path, fake_proview: bool, submission_url: str,
                  extra_connect: tuple[str, ...] = ()) -> None:
-        self.config_path = config_path
-        self.templates = config_path.parent / "templates"
+        # Resolved once: the exam files globbed under it are then resolved too, as the watcher's are.
+        self.config_path = config_path.resolve()
+        self.templates = self.config_path.parent / "templates"
         self.fake_proview = fake_proview
         self.submission_url = submission_url
         self.extra_connect = extra_connect
@@ -116,12 +117,22 @@ class IncrementalSite:
         self._last: Result | None = None
         self._renderer: SiteRenderer | None = None
         self._capture = _Capture()
+        self._config_items: tuple[Diagnostic, ...] = ()  # warnings of the last exams.yaml read
+        self._known: frozenset[Path] = frozenset()  # every exam's dependencies
 
     def rebuild(self, changed: Iterable[Path] | None = None) -> Result:
         """Rebuild after `changed` (resolved paths); None rebuilds everything."""
         started = time.perf_counter()
         config_diagnostics = Diagnostics()
-        config = load_config(self.config_path, None, config_diagnostics)
+        if changed is not None:
+            changed = frozenset(changed)
+        if changed is not None and self._config_ok and all(p in self._known and p.exists() for p in changed):
+            # Only files of known exams changed: exams.yaml and the exam list are as they were.
+            config: SiteConfig | None = self._config
+            config_diagnostics.extend(list(self._config_items))
+        else:
+            config = load_config(self.config_path, None, config_diagnostics)
+            self._config_items = tuple(config_diagnostics.items)
         if config is not None and self.fake_proview and config.requires_https:
             config_diagnostics.error(Position(shown_path(self.config_path), 1, 1),
                                      f"--proview fake is for previews; it cannot be used with the "
@@ -135,10 +146,9 @@ class IncrementalSite:
         to_read = sources
         if changed is not None and self._config_ok and _same_pages(config, self._config):
             # exams.yaml itself was just compared; only the exam list may differ.
-            config_file = self.config_path.resolve()
-            scope = affected((p for p in changed if p != config_file), self._inputs())
+            scope = affected((p for p in changed if p != self.config_path), self._inputs())
             if not scope.everything:
-                to_read = {s for s in sources if s not in self._exams or s.resolve() in scope.exams}
+                to_read = {s for s in sources if s not in self._exams or s in scope.exams}
         self._exams = {s: state for s, state in self._exams.items() if s in sources}
         self._config, self._config_ok = config, True
 
@@ -201,9 +211,11 @@ class IncrementalSite:
         return ExamState(source, exam, output, tuple(diagnostics.items), dependencies)
 
     def _inputs(self) -> Inputs:
-        return Inputs(self.config_path.resolve(), self.templates.resolve(),
-                      {s.resolve(): state.dependencies for s, state in self._exams.items()},
-                      frozenset(s.resolve() for s, state in self._exams.items() if state.broken))
+        inputs = Inputs(self.config_path, self.templates,
+                        {s: state.dependencies for s, state in self._exams.items()},
+                        frozenset(s for s, state in self._exams.items() if state.broken))
+        self._known = frozenset().union(*inputs.exam_dependencies.values())
+        return inputs
 
     def _keep_last(self, diagnostics: Diagnostics, started: float,
                    items: tuple[Diagnostic, ...] | None = None) -> Result:

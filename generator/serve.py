@@ -12,6 +12,7 @@ Around livereload's limits:
 from __future__ import annotations
 
 import errno
+import signal
 import threading
 import time
 import traceback
@@ -132,8 +133,9 @@ class LivePreview:
             if generation is not None:
                 previous = self.preview.current
                 self._publish(result, generation)
-                self._report(batch, result, previous.result if previous else None)
                 LiveReloadHandler.reload_waiters("*")
+                self._report(batch, result, previous.result if previous else None)
+                self._executor.submit(self.staging.collect)  # off the event loop, before the next build
         self._kick()
 
     def _publish(self, result: Result, generation: Generation) -> None:
@@ -174,6 +176,10 @@ class LivePreview:
         return batch, result, self.staging.write(result.files)
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def check_port(host: str, port: int) -> None:
     """Fail before building, with a message, when the port is taken."""
     try:
@@ -193,6 +199,7 @@ def serve(options: ServeOptions, echo: Echo) -> None:
         raise ExamsiteError(f"{options.config_path} not found: run examsite serve where exams.yaml is, "
                             "or pass --config")
     check_port(options.host, options.port)
+    signal.signal(signal.SIGTERM, _interrupt)  # a terminated server cleans up as after Ctrl-C
     store = SubmissionStore(options.database_path)
     store.all()  # creates the file now: a bad path is reported before anything else
     watcher = PollingWatcher(options.poll_ms)  # before the first build, so no save is missed
@@ -229,7 +236,7 @@ def serve(options: ServeOptions, echo: Echo) -> None:
                                 "choose another with --port") from None
             raise
     except KeyboardInterrupt:
-        pass  # Ctrl-C before the server loop ran; inside it livereload catches it
+        pass  # Ctrl-C (or SIGTERM) before the server loop ran; inside it livereload catches it
     finally:
         live.stop()
         staging.remove()
