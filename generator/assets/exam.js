@@ -387,7 +387,8 @@
       working = true;
       try {
         for (var rounds = 0; ;) {
-          var entries = list().filter(function (e) { return !skipped[e.id]; });
+          // Only entries for this page's endpoint: its CSP allows no other.
+          var entries = list().filter(function (e) { return !skipped[e.id] && e.url === data.submission.url; });
           if (!entries.length) break;
           var failed = [];
           for (var i = 0; i < entries.length; i++) {

@@ -182,6 +182,7 @@ class Endpoint:
 
     def __init__(self) -> None:
         self.statuses: list[int] = []
+        self.failing_ids: set[str] = set()  # submission ids always answered 503
         self.requests: list[dict] = []
         self.accepted: list[dict] = []
 
@@ -193,7 +194,10 @@ class Endpoint:
             route.fulfill(status=204, headers=cors)
             return
         payload = json.loads(request.post_data or "null")
-        status = self.statuses.pop(0) if self.statuses else 200
+        if isinstance(payload, dict) and payload.get("submission_id") in self.failing_ids:
+            status = 503
+        else:
+            status = self.statuses.pop(0) if self.statuses else 200
         self.requests.append({"status": status, "payload": payload,
                               "content_type": request.headers.get("content-type", "")})
         if 200 <= status < 300:

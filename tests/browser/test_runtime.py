@@ -16,6 +16,7 @@ PAYLOAD_KEYS = {
     "started_at", "submitted_at", "time_remaining_seconds", "reason",
 }
 FOCUS = "/focus/focus/"
+FOCUS_SUBMIT_URL = "https://api.examsite.test/submissions"
 FOCUS_IDS = ["q-single", "q-multi", "q-tf", "q-num", "q-short", "q-long"]
 
 
@@ -327,22 +328,27 @@ def test_outbox_is_delivered_on_the_next_visit(harness):
 
 
 def test_a_stuck_old_submission_does_not_hold_back_a_new_one(harness):
-    """An outbox entry whose endpoint is gone stays queued, and the new final submission still goes out."""
+    """An outbox entry the endpoint keeps refusing with 503 stays queued, and the new final submission
+    still goes out; an entry for another endpoint (which this page's CSP would block) is left alone."""
     h = harness
-    stuck = {"id": "old-1", "url": "https://api.examsite.test/gone", "recKey": "examsite:v1:old:1:x",
-             "payload": {"kind": "interim", "submission_id": "old-1"}}
+    h.endpoint.failing_ids = {"old-1"}
+    stuck = [{"id": "old-1", "url": FOCUS_SUBMIT_URL, "recKey": "examsite:v1:old:1:x",
+              "payload": {"kind": "interim", "submission_id": "old-1"}},
+             {"id": "other-1", "url": "https://elsewhere.examsite.test/submissions", "recKey": "examsite:v1:o:1:x",
+              "payload": {"kind": "final", "submission_id": "other-1"}}]
     h.page.add_init_script(f"""
       if (!sessionStorage.getItem('seeded')) {{
         sessionStorage.setItem('seeded', '1');
-        localStorage.setItem('examsite:outbox', JSON.stringify([{json.dumps(stuck)}]));
+        localStorage.setItem('examsite:outbox', JSON.stringify({json.dumps(stuck)}));
       }}""")
     h.goto(FOCUS + "?attendee=stuck-1")
     h.start()
     submit(h)
     h.expect_state("submitted")  # within the first round: no clock movement needed
     assert len(h.endpoint.accepted) == 1 and h.endpoint.accepted[0]["kind"] == "final"
+    assert [r["payload"]["submission_id"] for r in h.endpoint.requests][0] == "old-1"  # tried, first, and refused
     outbox = h.page.evaluate("JSON.parse(localStorage.getItem('examsite:outbox'))")
-    assert [e["id"] for e in outbox] == ["old-1"]
+    assert [e["id"] for e in outbox] == ["old-1", "other-1"]
 
 
 def test_time_running_out_submits(harness):
