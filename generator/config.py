@@ -32,7 +32,6 @@ _BRACED_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*(?::-[^}\n]*)?)\}")
 
 def _protect_variables(text: str) -> str:
     return _BRACED_VAR.sub(lambda m: f"$\ue000{m.group(1)}\ue001", text)
-_LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
@@ -253,10 +252,7 @@ def _load_proview(top: Fields, diagnostics: Diagnostics) -> ProviewConfig | None
         if session_type not in SESSION_TYPES:
             diagnostics.error(proview.at("session_type"),
                               f"proview.session_type must be one of {', '.join(SESSION_TYPES)}, not '{session_type}'")
-    languages = proview.string_list("languages") or ()
-    for language in languages:
-        if not _LANGUAGE.match(language):
-            diagnostics.error(proview.at("languages"), f"'{language}' is not a language code such as en, fr or pt-BR")
+    languages = proview.language_list("languages")
     refresh = proview.integer("refresh_after_minutes", DEFAULT_REFRESH_MINUTES, minimum=1)
     if refresh is not None and refresh >= SESSION_LIMIT_MINUTES:
         diagnostics.error(proview.at("refresh_after_minutes"),

@@ -11,14 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from .diagnostics import Diagnostics, Position, shown_path
-from .fields import Fields, type_name
+from .fields import LANGUAGE_CODE, Fields, type_name
 from .model import (QUESTION_TYPES, Accommodation, Choice, Exam, LongText, MultipleChoice, Numeric, Part,
                     PartItem, Pool, PoolDraw, Question, ShortText, SingleChoice, Text, TrueFalse)
 from .source import YList, YMap, load_yaml, split_front_matter
 
 EXAM_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 QUESTION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-_LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 EXAM_KEYS = ("id", "title", "instructions", "workflow_identifier", "lang", "languages", "shuffle", "pools",
              "parts", "time_limit", "questions", "accommodations")
@@ -97,13 +96,10 @@ class _ExamReader:
         title = top.string("title", required=True) or exam_id
         instructions = self.text(top.mapping["instructions"], top.at("instructions"), "'instructions'") \
             if top.has("instructions") and top.mapping["instructions"] is not None else None
-        languages = top.string_list("languages") or ()
-        for language in languages:
-            if not _LANGUAGE.match(language):
-                self.diagnostics.error(top.at("languages"), f"'{language}' is not a language code such as en or fr")
+        languages = top.language_list("languages")
         lang = top.string("lang")
-        if lang is not None and not _LANGUAGE.match(lang):
-            self.diagnostics.error(top.at("lang"), f"'{lang}' is not a language code such as en or fr")
+        if lang is not None and not LANGUAGE_CODE.match(lang):
+            self.diagnostics.error(top.at("lang"), f"'{lang}' is not a language code such as en, fr or pt-BR")
         lang = lang or (languages[0] if languages else "en")
         shuffle_questions, shuffle_choices = False, False
         shuffle = top.mapping_of("shuffle", "'shuffle'")

@@ -7,12 +7,14 @@ of its errors. Unknown keys are errors that suggest the closest known key.
 from __future__ import annotations
 
 import difflib
+import re
 from typing import Any, Iterable
 
 from .diagnostics import Diagnostics, Position
 from .source import YList, YMap
 
 _MISSING = object()
+LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
 def type_name(value: Any) -> str:
@@ -136,6 +138,14 @@ class Fields:
             else:
                 result.append(str(item))
         return tuple(result)
+
+    def language_list(self, key: str) -> tuple[str, ...]:
+        """Language codes such as en, fr or pt-BR; each other entry is an error."""
+        languages = self.string_list(key) or ()
+        for language in languages:
+            if not LANGUAGE_CODE.match(language):
+                self.diagnostics.error(self.at(key), f"'{language}' is not a language code such as en, fr or pt-BR")
+        return tuple(language for language in languages if LANGUAGE_CODE.match(language))
 
     def mapping_of(self, key: str, what: str) -> "Fields | None":
         value = self._get(key, False)
