@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.incremental import IncrementalSite
+from generator.build import load_site, render_site
+from generator.config import load_config
+from generator.incremental import IncrementalSite, preview_options
 from generator.diagnostics import Diagnostics
 from generator.exams import load_exam
 from generator.watch import affected, exam_dependencies
@@ -152,3 +154,19 @@ def test_exam_dependencies_include_raw_html_and_reference_images(site):
     loaded = load_exam(exam, Diagnostics())
     names = {p.name for p in exam_dependencies(loaded)}
     assert names == {"pictures.yaml", "a.png", "b.png"}  # the remote image is no file to watch
+
+
+def test_incremental_output_equals_a_fresh_build_with_the_same_options(site):
+    """Per-exam reuse and the preview's cached manifest digests change nothing in the output."""
+    builder = preview(site)
+    first = builder.rebuild()
+    instructions = site / "exams" / "algebra-quiz.md"
+    save(instructions, instructions.read_text() + "\nOne more line.\n")
+    result = builder.rebuild([instructions.resolve()])
+    diagnostics = Diagnostics()
+    config = load_config(site / "exams.yaml", None, diagnostics)
+    options = preview_options(config, True, "/__examsite/submissions", ("ws://127.0.0.1:8000",))
+    fresh = render_site(load_site(site / "exams.yaml", None, diagnostics, options), options, diagnostics)
+    assert not diagnostics.has_errors
+    assert fresh.files == dict(result.files) and fresh.keys == dict(result.keys)
+    assert fresh.files["manifest.json"] != first.files["manifest.json"]
