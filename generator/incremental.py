@@ -20,13 +20,15 @@ import jinja2
 
 from . import __version__
 from .build import ExamOutput, Rendered, SiteRenderer
+from .cache import BuildCache, Lookup, address, cache_dir, site_salt
 from .config import SiteConfig, load_config
 from .csp import origin
 from .diagnostics import Diagnostic, Diagnostics, Position, Severity, shown_path
 from .exams import load_exam
 from .model import Exam
+from .parallel import Work, run_exams
 from .output import MANIFEST, ROBOTS, headers_bytes, source_date
-from .render import PageOptions, page_url
+from .render import PageOptions
 from .validate import validate_exam, validate_site
 from .watch import Inputs, affected, exam_dependencies
 
@@ -108,25 +110,29 @@ class IncrementalSite:
     """Rebuilds a site on demand; one rebuild at a time (the caller serializes them)."""
 
     def __init__(self, config_path: Path, fake_proview: bool, submission_url: str,
-                 extra_connect: tuple[str, ...] = ()) -> None:
+                 extra_connect: tuple[str, ...] = (), cache: bool = False) -> None:
         # Resolved once: the exam files globbed under it are then resolved too, as the watcher's are.
         self.config_path = config_path.resolve()
         self.templates = self.config_path.parent / "templates"
         self.fake_proview = fake_proview
         self.submission_url = submission_url
         self.extra_connect = extra_connect
+        self.cache = cache  # use the build cache for full rebuilds
         self._config: SiteConfig | None = None
         self._config_ok = False
         self._exams: dict[Path, ExamState] = {}
         self._last: Result | None = None
         self._renderer: SiteRenderer | None = None
+        self._options = PageOptions()  # the renderer's
         self._capture = _Capture()
         self._config_items: tuple[Diagnostic, ...] = ()  # warnings of the last exams.yaml read
         self._known: frozenset[Path] = frozenset()  # every exam's dependencies
         self._digests: dict[str, tuple[bytes, str]] = {}  # file -> (content, sha256) of the last manifest
 
-    def rebuild(self, changed: Iterable[Path] | None = None) -> Result:
-        """Rebuild after `changed` (resolved paths); None rebuilds everything."""
+    def rebuild(self, changed: Iterable[Path] | None = None, jobs: int = 1) -> Result:
+        """Rebuild after `changed` (resolved paths); None rebuilds everything. `jobs` > 1 renders
+        a full rebuild in worker processes: only from a thread-free process (forking one that
+        runs threads can deadlock), i.e. for the first build."""
         started = time.perf_counter()
         config_diagnostics = Diagnostics()
         if changed is not None:
@@ -162,15 +168,22 @@ class IncrementalSite:
         if to_read is sources or self._renderer is None or \
                 any(p.suffix.lower() not in TEXT_SUFFIXES for p in changed or ()):
             options = preview_options(config, self.fake_proview, self.submission_url, self.extra_connect)
-            self._capture = _Capture()
+            self._capture, self._options = _Capture(), options
             try:
                 self._renderer = SiteRenderer(config, options, self._capture)
             except jinja2.TemplateError as error:
                 self._renderer = None
                 config_diagnostics.error(_template_position(error, self.templates), f"template error: {error}")
         renderer = self._renderer
-        for source in sorted(to_read):
-            self._exams[source] = self._read(source, renderer)
+        if to_read is sources and renderer is not None:
+            try:
+                self._read_all(config, renderer, jobs)
+            except jinja2.TemplateError as error:  # raised while rendering, in a site template
+                config_diagnostics.error(_template_position(error, self.templates), f"template error: {error}")
+                renderer = None
+        else:
+            for source in sorted(to_read):
+                self._exams[source] = self._read(source, renderer)
 
         site_diagnostics = Diagnostics()
         ordered = [self._exams[s] for s in config.exam_files]
@@ -182,9 +195,9 @@ class IncrementalSite:
         if renderer is None:
             return self._keep_last(config_diagnostics, started, tuple(sorted(diagnostics)))
         rendered = self._assemble(renderer, outputs)
-        links = tuple(ExamLink(state.exam.id, state.exam.title,
-                               tuple((part.title, page_url(state.exam, part)) for part in state.exam.parts))
-                      for state in ordered if state.exam is not None and state.output is not None)
+        links = tuple(ExamLink(output.exam_id, output.manifest_entry["title"],
+                               tuple((part["title"], part["path"]) for part in output.manifest_entry["parts"]))
+                      for output in outputs)
         self._last = Result(
             files=rendered.files, keys=rendered.keys,
             policies={output.exam_id: output.policy for output in outputs},
@@ -210,6 +223,30 @@ class IncrementalSite:
                                         {name: len(content) for name, content in files.items()},
                                         [output.manifest_entry for output in outputs], f"examsite {__version__}")
         return Rendered(files, {output.exam_id: output.key for output in outputs})
+
+    def _read_all(self, config: SiteConfig, renderer: SiteRenderer, jobs: int) -> None:
+        """Every exam, through the build's own per-exam pipeline: its worker processes and, when
+        enabled, its cache (.examsite/cache), so restarting the preview of a large site is quick."""
+        options = self._options
+        cache = BuildCache(cache_dir(self.config_path)) if self.cache else None
+        if cache is not None:
+            salt = site_salt(config, options, renderer.assets)
+            lookups = [address(salt, path) for path in config.exam_files]
+        else:
+            lookups = [Lookup(path, None) for path in config.exam_files]
+        found = {lookup.source: hit for lookup in lookups if cache and (hit := cache.load(lookup)) is not None}
+        missing = [lookup for lookup in lookups if lookup.source not in found]
+        for result in run_exams(Work(config, options, True, cache), missing, jobs):
+            found[result.source] = result
+        for source, result in found.items():
+            previous = self._exams.get(source)
+            output = result.output if result.output is not None and not result.has_errors else \
+                (previous.output if previous else None)
+            dependencies = frozenset({source} | {path.resolve() for path in result.dependencies}) \
+                if result.exam is not None else (previous.dependencies if previous else frozenset({source}))
+            self._exams[source] = ExamState(source, result.exam, output,
+                                            tuple(sorted(set(result.load_diagnostics + result.render_diagnostics))),
+                                            dependencies)
 
     def _read(self, source: Path, renderer: SiteRenderer | None) -> ExamState:
         previous = self._exams.get(source)

@@ -29,6 +29,7 @@ from tornado.netutil import bind_sockets
 from .devserver import SUBMISSIONS_PATH, DevServer, Preview, Published, handlers
 from .diagnostics import ExamsiteError, shown_path
 from .incremental import IncrementalSite, Result
+from .parallel import default_jobs
 from .staging import Generation, Staging
 from .submissions import SubmissionStore, default_database
 from .watch import PollingWatcher
@@ -94,7 +95,7 @@ class LivePreview:
     def start(self) -> Result:
         """The first build, on the calling thread; the watcher already runs, so a save made
         during it is seen."""
-        result = self.site.rebuild()
+        result = self.site.rebuild(None, jobs=default_jobs())  # no thread runs yet: worker processes are safe
         self._publish(result, self.staging.write(result.files))
         self._sync_watches(result)
         return result
@@ -205,7 +206,8 @@ def serve(options: ServeOptions, echo: Echo) -> None:
     watcher = PollingWatcher(options.poll_ms)  # before the first build, so no save is missed
     preview = Preview()
     server = DevServer(handlers(preview, store, echo), watcher)
-    site = IncrementalSite(options.config_path, options.fake_proview, SUBMISSIONS_PATH, (options.live_origin,))
+    site = IncrementalSite(options.config_path, options.fake_proview, SUBMISSIONS_PATH, (options.live_origin,),
+                           cache=True)
     staging = Staging()
     live = LivePreview(site, staging, server, watcher, preview, echo)
     try:
