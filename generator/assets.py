@@ -13,7 +13,7 @@ ASSET_DIR = Path(__file__).parent / "assets"
 # Logical name -> source file. The SDK adapter is chosen by proview.sdk.
 RUNTIME_FILES = {"exam.js": "exam.js", "exam.css": "exam.css"}
 SDK_ADAPTERS = {"v8": "sdk-v8.js", "legacy": "sdk-legacy.js"}
-FAKE_LOADERS = {"v8": "proview-fake.js", "legacy": "proview-fake.js"}
+FAKE_LOADERS = {"v8": "proview-fake.js", "legacy": "proview-fake-legacy.js"}
 
 
 @dataclass(frozen=True)
