@@ -527,6 +527,7 @@
         } else if (event === 'accepted') {
           if (session) {
             // complete(), not stop(): stop() means "without submitting" (seed 000).
+            showStatus('Your answers are in. Closing the proctoring session…', 'info');
             try { await sdk.complete(); } catch (e) { /* answers are in; the SDK reports via onError */ }
             session = false;
           }
@@ -615,6 +616,8 @@
   async function resume() {
     if (current !== 'paused' || pausedFor !== 'network' || refreshing) return;
     pausedFor = null;
+    // An SDK that cannot resume (the legacy embed) gets a new session, as the 90-minute guard does.
+    if (sdk.resumable === false) { refreshSession(); return; }
     try { await sdk.resume('Network reconnected'); } catch (e) { /* reported via onError */ }
     lastTick = Date.now();
     setState('running');
@@ -623,6 +626,15 @@
     showStatus('Back online. The exam continues.', 'info');
   }
   window.addEventListener('offline', function () { pause('network'); });
+  // The SDK saw the connection drop (legacy: networkDisconnectionCallback), perhaps while the browser
+  // still thinks it is online, so no 'online' event may follow: the candidate continues by hand.
+  function networkLost() {
+    if (current !== 'running') return;
+    pause('network');
+    showStatus('The proctoring service lost its internet connection. The exam and its timer are paused; ' +
+      'your answers are safe on this device. Continue once your connection is back.', 'warning',
+      [{ label: 'Continue the exam', id: 'resume-exam', onClick: function () { if (navigator.onLine) resume(); } }]);
+  }
   window.addEventListener('online', function () { outbox.kick(); resume(); });
 
   function onSdkError(e) {
@@ -678,6 +690,7 @@
     loaderFailed = false;
     clearTimeout(loaderTimer);
     sdk.onError(onSdkError); // first, before init (seed 000)
+    sdk.onNetworkLost(networkLost);
     if (attendee) initSdk();
   }
 
@@ -738,7 +751,7 @@
 
   window.Examsite = { sdkLoaded: sdkLoaded };
   // The template's inline hook calls Examsite.sdkLoaded; this covers a CSP that blocks inline code.
-  if (typeof window.proviewOnLoad !== 'function') window.proviewOnLoad = sdkLoaded;
+  if (sdk.name === 'v8' && typeof window.proviewOnLoad !== 'function') window.proviewOnLoad = sdkLoaded;
 
   setState('loading');
   armLoaderTimeout();

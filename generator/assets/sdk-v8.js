@@ -11,6 +11,10 @@
  *   limitLanguages(list)          restrict the SDK's UI languages (no-op for an empty list)
  *   start(ids)                    Promise<{uuid, session}>, once the session is running
  *   pause(reason) / resume(reason) / complete() / stop()    Promise<void>
+ *   resumable                     false when the SDK cannot resume a paused session: the lifecycle
+ *                                 then renews the session as the 90-minute guard does (legacy)
+ *   onNetworkLost(fn)             fn() when the SDK itself detects a lost connection; the lifecycle
+ *                                 pauses (legacy: networkDisconnectionCallback; v8 has none)
  *
  * Every rejection is normalised to {code, message, type} so the page can always show a message.
  * The page calls window.Examsite.sdkLoaded() from window.proviewOnLoad (seed 000); an adapter
@@ -50,6 +54,7 @@
 
   window.ExamsiteSdk = {
     name: 'v8',
+    resumable: true,
     loaded: function () {
       return !!(window.Proview && window.Proview.session);
     },
@@ -57,6 +62,8 @@
       // Proview keeps one handler; registering again replaces it.
       window.Proview.onError(function (e) { fn(err(e, 'sdk_error', 'The proctoring service reported an error.')); });
     },
+    // v8 has no disconnection callback: the browser's offline/online events pause and resume.
+    onNetworkLost: function () {},
     init: async function (config, ids) {
       var cfg = idFields(ids);
       cfg.dsn = config.dsn;
