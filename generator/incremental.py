@@ -9,8 +9,6 @@ everything; an exam file, or a Markdown or image file it uses, re-renders that e
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +25,8 @@ from .diagnostics import Diagnostic, Diagnostics, Position, Severity, shown_path
 from .exams import load_exam
 from .model import Exam
 from .parallel import Work, run_exams
-from .output import MANIFEST, ROBOTS, headers_bytes, source_date
+from .manifestcache import ManifestCache
+from .output import MANIFEST, ROBOTS, headers_bytes
 from .render import PageOptions
 from .validate import validate_exam, validate_site
 from .watch import Inputs, affected, exam_dependencies
@@ -127,7 +126,7 @@ class IncrementalSite:
         self._capture = _Capture()
         self._config_items: tuple[Diagnostic, ...] = ()  # warnings of the last exams.yaml read
         self._known: frozenset[Path] = frozenset()  # every exam's dependencies
-        self._digests: dict[str, tuple[bytes, str]] = {}  # file -> (content, sha256) of the last manifest
+        self._manifest = ManifestCache()
 
     def rebuild(self, changed: Iterable[Path] | None = None, jobs: int = 1) -> Result:
         """Rebuild after `changed` (resolved paths); None rebuilds everything. `jobs` > 1 renders
@@ -206,22 +205,14 @@ class IncrementalSite:
         return self._last
 
     def _assemble(self, renderer: SiteRenderer, outputs: list[ExamOutput]) -> Rendered:
-        """build.assemble, except that the manifest reuses the digests of unchanged files: hashing
-        every page of a 500-exam site on each save would take most of the reload budget."""
+        """build.assemble, with a manifest that reuses what did not change (manifestcache.py)."""
         files: dict[str, bytes] = {asset.name: asset.content for asset in renderer.assets.values()}
         for output in outputs:
             files.update(output.files)
         files["robots.txt"] = ROBOTS.encode()
         files["_headers"] = headers_bytes({output.exam_id: output.policy for output in outputs})
-        digests = {}
-        for name, content in files.items():
-            known = self._digests.get(name)
-            digests[name] = known if known is not None and known[0] is content else \
-                (content, hashlib.sha256(content).hexdigest())
-        self._digests = digests
-        files[MANIFEST] = manifest_json({name: digest for name, (_, digest) in digests.items()},
-                                        {name: len(content) for name, content in files.items()},
-                                        [output.manifest_entry for output in outputs], f"examsite {__version__}")
+        files[MANIFEST] = self._manifest.manifest(files, [output.manifest_entry for output in outputs],
+                                                  f"examsite {__version__}")
         return Rendered(files, {output.exam_id: output.key for output in outputs})
 
     def _read_all(self, config: SiteConfig, renderer: SiteRenderer, jobs: int) -> None:
@@ -287,17 +278,6 @@ class IncrementalSite:
             policies=last.policies if last else {}, exams=last.exams if last else (),
             diagnostics=items if items is not None else tuple(diagnostics.items),
             inputs=self._inputs(), rendered=0, seconds=time.perf_counter() - started)
-
-
-def manifest_json(digests: Mapping[str, str], sizes: Mapping[str, int], exams: list[dict], generator: str) -> bytes:
-    """output.manifest_bytes, from digests already made (tests/serve checks they agree)."""
-    manifest: dict = {"generator": generator}
-    built = source_date()
-    if built:
-        manifest["built_at"] = built
-    manifest["exams"] = exams
-    manifest["files"] = {name: {"sha256": digests[name], "size": sizes[name]} for name in sorted(digests)}
-    return (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 def _same_pages(config: SiteConfig, previous: SiteConfig | None) -> bool:

@@ -170,3 +170,19 @@ def test_incremental_output_equals_a_fresh_build_with_the_same_options(site):
     assert not diagnostics.has_errors
     assert fresh.files == dict(result.files) and fresh.keys == dict(result.keys)
     assert fresh.files["manifest.json"] != first.files["manifest.json"]
+
+
+@pytest.mark.parametrize("epoch", [None, "1700000000"])
+def test_manifest_cache_writes_the_builds_bytes(epoch, monkeypatch):
+    from generator.manifestcache import ManifestCache
+    from generator.output import manifest_bytes
+
+    if epoch:
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
+    cache = ManifestCache()
+    entries = [{"id": "é", "parts": [{"index": 1, "url": None}], "title": "Ünïcode \"quoted\""}, {"id": "b", "parts": []}]
+    files = {"b/index.html": b"B", "a/index.html": b"A\n", "assets/x.js": b""}
+    assert cache.manifest(files, entries, "examsite 0") == manifest_bytes(files, entries, "examsite 0")
+    files = {**files, "a/index.html": b"A2"}
+    assert cache.manifest(files, entries[1:], "examsite 0") == manifest_bytes(files, entries[1:], "examsite 0")
+    assert cache.manifest(files, [], "examsite 0") == manifest_bytes(files, [], "examsite 0")
