@@ -75,7 +75,8 @@ def index_page(result: Result, base: str) -> bytes:
     for exam in result.exams:
         parts = "".join(f'<li><a href="/{url}">{html.escape(title)}</a> <code>{html.escape(base + url)}</code></li>'
                         for title, url in exam.parts)
-        items.append(f"<li><strong>{html.escape(exam.title)}</strong> ({html.escape(exam.exam_id)})<ul>{parts}</ul></li>")
+        items.append(f"<li><strong>{html.escape(exam.title)}</strong> ({html.escape(exam.exam_id)})"
+                     f"<ul>{parts}</ul></li>")
     listing = f"<ul>{''.join(items)}</ul>" if items else "<p>No exam has built yet.</p>"
     return _plain_page("examsite preview", f"<h1>examsite preview</h1>{listing}"
                                            f"<p>Submissions go to <code>{SUBMISSIONS_PATH}</code>; "

@@ -16,7 +16,8 @@ from pathlib import Path
 from .diagnostics import ExamsiteError
 
 DEFAULT_PATH = Path(".examsite") / "submissions.sqlite"
-SCHEMA = "CREATE TABLE IF NOT EXISTS submissions (id INTEGER PRIMARY KEY, received_at TEXT NOT NULL, body TEXT NOT NULL)"
+SCHEMA = ("CREATE TABLE IF NOT EXISTS submissions "
+          "(id INTEGER PRIMARY KEY, received_at TEXT, body TEXT)")
 
 
 def default_database(config_path: Path) -> Path:

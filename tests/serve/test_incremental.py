@@ -180,7 +180,8 @@ def test_manifest_cache_writes_the_builds_bytes(epoch, monkeypatch):
     if epoch:
         monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
     cache = ManifestCache()
-    entries = [{"id": "é", "parts": [{"index": 1, "url": None}], "title": "Ünïcode \"quoted\""}, {"id": "b", "parts": []}]
+    entries = [{"id": "é", "parts": [{"index": 1, "url": None}], "title": "Ünïcode \"quoted\""},
+               {"id": "b", "parts": []}]
     files = {"b/index.html": b"B", "a/index.html": b"A\n", "assets/x.js": b""}
     assert cache.manifest(files, entries, "examsite 0") == manifest_bytes(files, entries, "examsite 0")
     files = {**files, "a/index.html": b"A2"}
