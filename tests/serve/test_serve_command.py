@@ -87,6 +87,10 @@ def test_submission_endpoint_stores_json_and_refuses_the_rest(shared):
     assert "submissions: .examsite/submissions.sqlite" in server.output
     listed = run_cli(server.site, "submissions", "--json")
     assert [entry["payload"] for entry in json.loads(listed.stdout)] == [payload]
+    # The grader (issue 6) reads the same file as it is.
+    from generator.results.sources import read_source
+
+    assert [record.payload for record in read_source(database)] == [payload]
 
 
 def test_exam_urls_index_and_not_found(shared):
