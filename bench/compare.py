@@ -132,12 +132,22 @@ print(json.dumps({"fragments": len(fragments), "wall": time.perf_counter() - sta
 """
 
 
+SNAPSHOT = WORK / "snapshot"
+
+
+def snapshot_examsite() -> None:
+    """A copy of examsite's code as it is now: the builds measured all run the same code, even if
+    the work tree changes during the run (a change would rightly invalidate the build cache)."""
+    shutil.rmtree(SNAPSHOT, ignore_errors=True)
+    shutil.copytree(REPO / "generator", SNAPSHOT / "generator", ignore=shutil.ignore_patterns("__pycache__"))
+
+
 def examsite_build(site: Path, jobs: int | None, extra: list[str] = ()) -> dict:
     command = [sys.executable, "-m", "generator", "build", "--config", str(site / "exams.yaml"), "--out",
                str(site.parent / "output"), "--keys-dir", str(site.parent / "keys"), "--quiet", *extra]
     if jobs:
         command += ["--jobs", str(jobs)]
-    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env = dict(os.environ, PYTHONPATH=str(SNAPSHOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     return measure(command, site, env)
 
 
@@ -292,6 +302,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="Also write the raw figures here.")
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
+    snapshot_examsite()
     mkdocs = mkdocs_python()
     rows = []
     for size in (int(s) for s in args.sizes.split(",")):

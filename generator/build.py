@@ -217,6 +217,16 @@ def _run(config_path: Path, env: str | None, diagnostics: Diagnostics, page_opti
     return _Built(config, assets, results, len(found) - len(made))
 
 
+def _write_if_changed(path: Path, content: bytes) -> None:
+    """Write atomically, unless the file already holds exactly this (a rebuild rewrites no key)."""
+    try:
+        if path.read_bytes() == content:
+            return
+    except OSError:
+        pass
+    write_atomically(path, content)
+
+
 def check(config_path: Path, env: str | None, strict: bool = False,
           page_options: PageOptions = PageOptions(), run: RunOptions = RunOptions()) -> Summary:
     """Validate everything a build would, render in memory, write nothing (it reads the cache)."""
@@ -241,7 +251,7 @@ def build(config_path: Path, env: str | None, out_dir: Path, keys_dir: Path, str
     rendered = assemble(built.assets, outputs)
     swap_in(out_dir, rendered.files)
     for exam_id, content in sorted(rendered.keys.items()):
-        write_atomically(keys_dir / f"{exam_id}.json", content)
+        _write_if_changed(keys_dir / f"{exam_id}.json", content)
     return _summary(built.results, time.perf_counter() - started, diagnostics, built.reused)
 
 

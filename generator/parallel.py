@@ -67,6 +67,8 @@ def _chunk(work: Work, lookups: Sequence[Lookup], progress: Progress | None = No
 
 def run_exams(work: Work, lookups: Sequence[Lookup], jobs: int, progress: Progress | None = None) -> list[ExamResult]:
     """The exams' results, made with up to `jobs` processes, in the order of `lookups`."""
+    if not lookups:  # everything came from the cache: no renderer to make
+        return []
     workers = workers_for(len(lookups), jobs)
     if workers == 1:
         return _chunk(work, lookups, progress)

@@ -45,9 +45,9 @@ exams: [exams/*.yaml]
 
 @pytest.fixture(scope="module")
 def corpus_site(tmp_path_factory) -> Path:
-    """Eight exams of every question type, with .md instructions, a question file and an image."""
+    """Six exams of every question type, with .md instructions, a question file and an image."""
     root = tmp_path_factory.mktemp("corpus")
-    corpus.write_corpus(root, exams=8, questions=7)
+    corpus.write_corpus(root, exams=6, questions=6)
     site = root / "site"
     (site / "exams.yaml").write_text(CONFIG, encoding="utf-8")
     return site
@@ -70,8 +70,8 @@ def test_two_jobs_build_the_same_bytes_as_one(corpus_site, tmp_path):
     one = built(config, "one", jobs=1)
     two = built(config, "two", jobs=2)
     assert one[0] == two[0] and one[1] == two[1]
-    assert len([name for name in one[0] if name.endswith("index.html")]) == 8
-    assert one[2].questions == two[2].questions == 8 * 7
+    assert len([name for name in one[0] if name.endswith("index.html")]) == 6
+    assert one[2].questions == two[2].questions == 6 * 6
 
 
 def _problem_site(tmp_path: Path) -> Path:
@@ -157,10 +157,10 @@ def _change_environment(site: Path) -> None:
 
 
 CHANGES = {
-    "exam yaml": (_change_exam_yaml, 7),
-    "included markdown": (_change_markdown, 7),
-    "question file": (_change_question_file, 7),
-    "image": (_change_image, 7),
+    "exam yaml": (_change_exam_yaml, 5),
+    "included markdown": (_change_markdown, 5),
+    "question file": (_change_question_file, 5),
+    "image": (_change_image, 5),
     "exams.yaml": (_change_config, 0),
     "new site template": (_change_template, 0),
     "changed site template": (_change_template, 0),
@@ -177,7 +177,7 @@ def test_a_cached_build_after_any_change_equals_a_clean_build(corpus_site, tmp_p
         _change_template(config.parent)
     warm = built(config, "warm", jobs=2, cache=True)
     again = built(config, "again", jobs=2, cache=True)
-    assert again[2].reused == 8 and again[:2] == warm[:2]
+    assert again[2].reused == 6 and again[:2] == warm[:2]
     apply(config.parent)
     cached = built(config, "cached", jobs=2, cache=True)
     clean = built(config, "clean", jobs=1, cache=False)
@@ -202,7 +202,7 @@ def test_corrupt_cache_entries_are_ignored(corpus_site, tmp_path):
     clean = built(config, "clean", cache=False)
     built(config, "warm", cache=True)
     entries = _entries(config)
-    assert len(entries) == 8
+    assert len(entries) == 6
     entries[0].write_bytes(b"")  # empty
     entries[1].write_bytes(entries[1].read_bytes()[:-100])  # truncated
     data = bytearray(entries[2].read_bytes())
@@ -210,7 +210,7 @@ def test_corrupt_cache_entries_are_ignored(corpus_site, tmp_path):
     entries[2].write_bytes(bytes(data))
     entries[3].write_bytes(b"\x80\x04garbage that is not an entry")
     after = built(config, "after", jobs=2, cache=True)
-    assert after[:2] == clean[:2] and after[2].reused == 4
+    assert after[:2] == clean[:2] and after[2].reused == 2
 
 
 def test_no_cache_neither_reads_nor_writes_the_cache(corpus_site, tmp_path):
@@ -239,14 +239,14 @@ def test_cli_jobs_quiet_and_cache(corpus_site, tmp_path):
     args = ["build", "--config", str(config), "--out", str(tmp_path / "out"), "--keys-dir", str(tmp_path / "keys")]
     runner = CliRunner()
     first = runner.invoke(main, args + ["-j", "2"])
-    assert first.exit_code == 0 and first.stdout.startswith("built 8 exam(s)"), first.output
-    assert "from the cache" not in first.stdout and len(_entries(config)) == 8
+    assert first.exit_code == 0 and first.stdout.startswith("built 6 exam(s)"), first.output
+    assert "from the cache" not in first.stdout and len(_entries(config)) == 6
     second = runner.invoke(main, args + ["--quiet"])
     assert second.exit_code == 0 and second.stdout == "" and second.stderr == ""
     third = runner.invoke(main, args)
-    assert "(8 unchanged, from the cache)" in third.stdout
+    assert "(6 unchanged, from the cache)" in third.stdout
     checked = runner.invoke(main, ["check", "--config", str(config), "--jobs", "2", "--json"])
-    assert checked.exit_code == 0 and '"reused": 8' in checked.stdout
+    assert checked.exit_code == 0 and '"reused": 6' in checked.stdout
     assert runner.invoke(main, args + ["--jobs", "0"]).exit_code == 2
 
 
