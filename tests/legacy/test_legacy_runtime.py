@@ -254,3 +254,22 @@ def test_guard_refreshes_into_a_new_legacy_session_at_85_minutes(legacy, fail):
     final = h.endpoint.accepted[-1]
     assert final["kind"] == "final" and final["session_identifier"] == "long-wf.long-1.r1"
     assert final["answers"] == {"l1": "before the refresh", "l2": "b"}
+
+
+# ------------------------------------------------------------------------------------------------ the loader
+
+def test_loader_failure_is_shown_and_retry_loads_it(legacy):
+    """No proviewOnLoad in this embed: the adapter sees the loader's load event, also for the loader
+    that the page re-inserts on retry."""
+    h = legacy
+    answered_earlier(h, FOCUS, "load-1")
+    h.page.route("**/proview-fake-legacy.*.js", lambda route: route.fulfill(status=404, body="not found"))
+    h.goto(FOCUS + "?attendee=load-1")
+    h.expect_state("error")
+    expect(h.page.locator("#exam-status [role=alert]")).to_contain_text("could not be loaded")
+    assert h.record("focus", 1, "load-1")["answers"] == {"q-short": "kept"}
+    h.page.unroute("**/proview-fake-legacy.*.js")
+    h.page.locator("#retry").click()
+    h.start()
+    expect(h.question("q-short").get_by_label("Your answer")).to_have_value("kept")
+    assert names(h.calls()) == ["init", "initCallback"]
