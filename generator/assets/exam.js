@@ -102,13 +102,36 @@
   var rec = null; // this candidate's record for this part, mirrored to localStorage
   var recKey = null;
 
-  function openRecord() {
+  async function openRecord() {
     recKey = 'examsite:v1:' + exam.id + ':' + part.index + ':' + attendee;
-    rec = load('localStorage', recKey) || {
-      answers: {}, order: null, started_at: null, remaining: part.time_limit_seconds,
-      session_started_at: null, refresh: 0, session_identifier: null, session_uuid: null,
-      warned: [], submitted: null,
+    var found = load('localStorage', recKey);
+    var limit = found ? { seconds: found.time_limit, percent: found.extra_time_percent } : await timeLimit();
+    rec = found || {
+      answers: {}, order: null, started_at: null, remaining: limit.seconds, time_limit: limit.seconds,
+      extra_time_percent: limit.percent, session_started_at: null, refresh: 0, session_identifier: null,
+      session_uuid: null, warned: [], submitted: null,
     };
+    if (limit.percent) {
+      var shown = $('exam-time-limit');
+      if (shown) shown.textContent = Math.round(limit.seconds / 60) + ' minutes (with ' + limit.percent + '% extra time)';
+    }
+  }
+
+  // Extra time (contract: accommodations). The page holds only salted SHA-256 hashes of who gets
+  // it; crypto.subtle needs a secure context, which proctoring (camera access) needs anyway.
+  async function timeLimit() {
+    var base = part.time_limit_seconds, groups = (data.accommodations && data.accommodations.extra_time) || [];
+    if (!groups.length) return { seconds: base, percent: 0 };
+    try {
+      var digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(data.accommodations.salt + ':' + attendee));
+      var hex = Array.prototype.map.call(new Uint8Array(digest), function (b) { return (b + 256).toString(16).slice(1); }).join('');
+      var percent = 0;
+      groups.forEach(function (g) { if (g.attendees.indexOf(hex) !== -1) percent = Math.max(percent, g.percent); });
+      return { seconds: Math.round(base * (1 + percent / 100)), percent: percent };
+    } catch (e) {
+      showStatus('Extra time could not be checked on this connection; tell your exam organiser.', 'warning');
+      return { seconds: base, percent: 0 };
+    }
   }
   function save() {
     var ok = store('localStorage', recKey, rec);
@@ -323,7 +346,7 @@
     if (current !== 'running') return;
     if (rec.remaining <= 0) { submitFinal('time_up'); return; }
     WARN_AT.forEach(function (t) {
-      if (rec.remaining <= t && part.time_limit_seconds > t && rec.warned.indexOf(t) === -1) {
+      if (rec.remaining <= t && (rec.time_limit || part.time_limit_seconds) > t && rec.warned.indexOf(t) === -1) {
         rec.warned.push(t);
         showStatus((t >= 60 ? t / 60 + (t === 60 ? ' minute' : ' minutes') : t + ' seconds') + ' left.', 'warning');
       }
@@ -695,7 +718,7 @@
   }
 
   async function initSdk() {
-    if (!sdkReady || initDone || initBusy || rec.submitted) return;
+    if (!sdkReady || !rec || initDone || initBusy || rec.submitted) return; // identified() calls again
     initBusy = true;
     setState('loading');
     showStatus('Connecting to the proctoring service…', 'info');
@@ -724,8 +747,8 @@
 
   // ---------------------------------------------------------------- boot
 
-  function identified() {
-    openRecord();
+  async function identified() {
+    await openRecord();
     if (rec.submitted) { confirmation(); return; }
     if (rec.pending_final && outbox.has(rec.pending_final.id)) {
       // Submitted on an earlier visit but not yet delivered: finish that, nothing else.

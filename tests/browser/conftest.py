@@ -50,13 +50,15 @@ exams:
   - exams/*.yaml
 """
 
-# Every question type, a pool draw, shuffled choices; 10 minutes.
+# Every question type, a pool draw, shuffled choices; 10 minutes, 50% more for extra-1.
 FOCUS_EXAM = """\
 id: focus
 title: Focus exam
 workflow_identifier: focus-wf
 instructions: Read each question carefully.
 time_limit: 10
+accommodations:
+  - {extra_time: 50, attendees: [extra-1]}
 shuffle: {questions: false, choices: true}
 pools:
   extra:
@@ -124,13 +126,19 @@ GUARD30_CONFIG = FOCUS_CONFIG.replace("  languages: [en, fr]\n", "  languages: [
 GUARD30_EXAM = LONG_EXAM.replace("time_limit: 90", "time_limit: 60")
 
 
-def _build(config: Path, out: Path, fake: bool = True) -> None:
+def _build(config: Path, out: Path, fake: bool = True) -> subprocess.Popen:
+    """Starts `examsite build` (the real CLI) in the background; _finish waits for it."""
     command = [sys.executable, "-m", "generator", "build", "--config", str(config), "--out", str(out),
-               "--keys-dir", str(out.parent / (out.name + "-keys"))] + (["--proview", "fake"] if fake else [])
-    result = subprocess.run(command, cwd=REPO, capture_output=True, text=True,
+               "--keys-dir", str(out.parent / (out.name + "-keys")), "--no-cache"] + (["--proview", "fake"] if fake else [])
+    return subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={k: v for k, v in os.environ.items() if k != "PROVIEW_DSN"})
-    if result.returncode != 0:
-        pytest.fail(f"examsite build failed for {config}:\n{result.stdout}\n{result.stderr}")
+
+
+def _finish(builds: list[subprocess.Popen]) -> None:
+    for build in builds:
+        out, err = build.communicate(timeout=120)
+        if build.returncode != 0:
+            pytest.fail(f"examsite build failed: {' '.join(build.args)}\n{out}\n{err}")
 
 
 def _site(src: Path, config: str, exams: dict[str, str]) -> Path:
@@ -150,11 +158,13 @@ def sites(tmp_path_factory) -> Path:
     /guard30/   long (60 min) with proview.refresh_after_minutes: 30, --proview fake"""
     root = tmp_path_factory.mktemp("sites")
     src = tmp_path_factory.mktemp("src")
-    _build(REPO / "exams.yaml", root / "examples")
-    _build(REPO / "exams.yaml", root / "real", fake=False)
-    _build(_site(src / "focus", FOCUS_CONFIG, {"focus": FOCUS_EXAM, "long": LONG_EXAM, "multi": MULTI_EXAM}),
-           root / "focus")
-    _build(_site(src / "guard30", GUARD30_CONFIG, {"long": GUARD30_EXAM}), root / "guard30")
+    _finish([  # side by side: four builds cost one
+        _build(REPO / "exams.yaml", root / "examples"),
+        _build(REPO / "exams.yaml", root / "real", fake=False),
+        _build(_site(src / "focus", FOCUS_CONFIG, {"focus": FOCUS_EXAM, "long": LONG_EXAM, "multi": MULTI_EXAM}),
+               root / "focus"),
+        _build(_site(src / "guard30", GUARD30_CONFIG, {"long": GUARD30_EXAM}), root / "guard30"),
+    ])
     return root
 
 
