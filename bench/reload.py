@@ -81,8 +81,14 @@ class Server:
             return response.read()
 
     def stop(self) -> None:
+        started = time.perf_counter()
         self.process.send_signal(signal.SIGINT)
-        self.process.wait(30)
+        try:
+            self.process.wait(60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            raise SystemExit("the server did not stop within 60 s of Ctrl-C:\n" + "\n".join(self.log()[-20:]))
+        self.stopped_s = time.perf_counter() - started
 
 
 async def connect(port: int, page: str):

@@ -9,6 +9,7 @@ everything; an exam file, or a Markdown or image file it uses, re-renders that e
 from __future__ import annotations
 
 import dataclasses
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,6 +89,10 @@ def preview_options(config: SiteConfig, fake_proview: bool, submission_url: str,
 TEXT_SUFFIXES = (".yaml", ".yml", ".md")
 
 
+class Stopped(Exception):
+    """The rebuild was abandoned because the server is stopping."""
+
+
 class _Capture(Diagnostics):
     """The renderer's diagnostics, with the ones reported since `recent` was last cleared, so
     each exam gets its own rendering problems."""
@@ -117,6 +122,7 @@ class IncrementalSite:
         self.submission_url = submission_url
         self.extra_connect = extra_connect
         self.cache = cache  # use the build cache for full rebuilds
+        self.stopping = threading.Event()  # set by another thread: abandon the rebuild under way
         self._config: SiteConfig | None = None
         self._config_ok = False
         self._exams: dict[Path, ExamState] = {}
@@ -182,6 +188,7 @@ class IncrementalSite:
                 renderer = None
         else:
             for source in sorted(to_read):
+                self._check_stop()
                 self._exams[source] = self._read(source, renderer)
 
         site_diagnostics = Diagnostics()
@@ -215,6 +222,12 @@ class IncrementalSite:
                                                   f"examsite {__version__}")
         return Rendered(files, {output.exam_id: output.key for output in outputs})
 
+    def _check_stop(self, finished: int = 0) -> None:
+        """Between two exams: give up when the server is stopping (a full rebuild of a large site
+        takes long; Ctrl-C must not wait for it)."""
+        if self.stopping.is_set():
+            raise Stopped
+
     def _read_all(self, config: SiteConfig, renderer: SiteRenderer, jobs: int) -> None:
         """Every exam, through the build's own per-exam pipeline: its worker processes and, when
         enabled, its cache (.examsite/cache), so restarting the preview of a large site is quick."""
@@ -227,7 +240,7 @@ class IncrementalSite:
             lookups = [Lookup(path, None) for path in config.exam_files]
         found = {lookup.source: hit for lookup in lookups if cache and (hit := cache.load(lookup)) is not None}
         missing = [lookup for lookup in lookups if lookup.source not in found]
-        for result in run_exams(Work(config, options, True, cache), missing, jobs):
+        for result in run_exams(Work(config, options, True, cache), missing, jobs, self._check_stop):
             found[result.source] = result
         for source, result in found.items():
             previous = self._exams.get(source)

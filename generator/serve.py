@@ -28,7 +28,7 @@ from tornado.netutil import bind_sockets
 
 from .devserver import SUBMISSIONS_PATH, DevServer, Preview, Published, handlers
 from .diagnostics import ExamsiteError, shown_path
-from .incremental import IncrementalSite, Result
+from .incremental import IncrementalSite, Result, Stopped
 from .parallel import default_jobs
 from .staging import Generation, Staging
 from .submissions import SubmissionStore, default_database
@@ -101,6 +101,7 @@ class LivePreview:
         return result
 
     def stop(self) -> None:
+        self.site.stopping.set()  # a rebuild under way gives up at its next exam
         self._executor.shutdown(wait=True, cancel_futures=True)
 
     # The event loop side --------------------------------------------------------------------
@@ -126,6 +127,8 @@ class LivePreview:
         self._busy = False
         try:
             batch, result, generation = future.result()
+        except Stopped:
+            return
         except Exception:  # a bug, not bad input: say so, keep serving the last build
             self.echo(f"{_now()} internal error while rebuilding (still serving the last build):\n"
                       f"{traceback.format_exc()}")
