@@ -30,7 +30,7 @@ if str(REPO) not in sys.path:  # `pytest` (not `python -m pytest`) does not put 
 
 from tests.browser.conftest import (  # noqa: E402  (the shared browser helpers)
     CSP_LISTENER, EXAMPLE_SUBMIT_URL, FOCUS_EXAM, FOCUS_SUBMIT_URL, LONG_EXAM, Endpoint, Harness, _build,
-    _QuietHandler, _site,
+    _finish, _QuietHandler, _site,
 )
 
 TOKEN = "b3f6224e-d072-4aea-9053-9216b9994d43"
@@ -70,9 +70,9 @@ def legacy_sites(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("legacy-sites")
     src = tmp_path_factory.mktemp("legacy-src")
     examples = legacy_examples(src / "examples")
-    _build(examples, root / "examples")
-    _build(examples, root / "real", fake=False)
-    _build(_site(src / "focus", FOCUS_CONFIG, {"focus": FOCUS_EXAM, "long": LONG_EXAM}), root / "focus")
+    # The real CLI, side by side in the background (tests/browser's _build), then waited for.
+    _finish([_build(examples, root / "examples"), _build(examples, root / "real", fake=False),
+             _build(_site(src / "focus", FOCUS_CONFIG, {"focus": FOCUS_EXAM, "long": LONG_EXAM}), root / "focus")])
     return root
 
 
