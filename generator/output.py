@@ -9,6 +9,7 @@ import shutil
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Mapping
 
 from .diagnostics import ExamsiteError
 
@@ -34,13 +35,17 @@ def source_date() -> str | None:
         raise ExamsiteError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, not '{epoch}'") from error
 
 
-def manifest_bytes(files: dict[str, bytes], exams: list[dict], generator: str) -> bytes:
+def manifest_bytes(files: dict[str, bytes], exams: list[dict], generator: str,
+                   digests: Mapping[str, str] | None = None) -> bytes:
+    """`digests` holds SHA-256s already known (the build cache keeps each page's), so a rebuild
+    does not hash the whole site again."""
     manifest: dict = {"generator": generator}
     built = source_date()
     if built:
         manifest["built_at"] = built
     manifest["exams"] = exams
-    manifest["files"] = {name: {"sha256": hashlib.sha256(content).hexdigest(), "size": len(content)}
+    known = digests or {}
+    manifest["files"] = {name: {"sha256": known.get(name) or hashlib.sha256(content).hexdigest(), "size": len(content)}
                          for name, content in sorted(files.items())}
     return (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
