@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,9 +89,11 @@ class SiteRenderer:
         files = {page.path: page.html for page in rendered.pages}
         for image in rendered.images:
             files[f"assets/{image.name}"] = image.source.read_bytes()
+        # Hashed here, in the worker that made the files, rather than by the parent for the manifest.
+        digests = {name: hashlib.sha256(content).hexdigest() for name, content in files.items()}
         return ExamOutput(exam.id, files, key_bytes(exam), rendered.pages[0].csp if rendered.pages else "",
                           _manifest_entry(self.config, exam),
-                          tuple(sorted({image.source for image in rendered.images})))
+                          tuple(sorted({image.source for image in rendered.images})), digests)
 
     def assemble(self, outputs: list[ExamOutput]) -> Rendered:
         """The whole output folder from the exams' outputs, in the order given."""
@@ -104,8 +107,9 @@ def assemble(assets: Mapping[str, Asset], outputs: list[ExamOutput]) -> Rendered
         files.update(output.files)
     files["robots.txt"] = ROBOTS.encode()
     files["_headers"] = headers_bytes({output.exam_id: output.policy for output in outputs})
+    digests = {name: digest for output in outputs for name, digest in output.digests.items()}
     files[MANIFEST] = manifest_bytes(files, [output.manifest_entry for output in outputs],
-                                     f"examsite {__version__}")
+                                     f"examsite {__version__}", digests)
     return Rendered(files, {output.exam_id: output.key for output in outputs})
 
 

@@ -8,9 +8,9 @@ same things.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
 from .config import SiteConfig
 from .diagnostics import Diagnostic, Diagnostics, Position, Severity
@@ -30,6 +30,7 @@ class ExamOutput:
     policy: str  # the pages' Content-Security-Policy, for _headers
     manifest_entry: dict
     images: tuple[Path, ...] = ()  # the local image files its pages show (the cache checks them)
+    digests: Mapping[str, str] = field(default_factory=dict)  # SHA-256 of each file, for the manifest
 
 
 @dataclass(frozen=True)
