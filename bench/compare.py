@@ -308,6 +308,11 @@ def main() -> None:
     for size in (int(s) for s in args.sizes.split(",")):
         print(f"N={size} x {args.questions} questions ...", flush=True)
         rows.append(run_size(size, args.questions, args.jobs, mkdocs, args.rounds))
+        for line in report(rows[-1:], args.jobs):  # as each size finishes, in case the run is cut short
+            print("  " + line, flush=True)
+        if args.json:
+            args.json.write_text(json.dumps(rows, indent=2))
+    print()
     for line in report(rows, args.jobs):
         print(line)
     if args.json:
