@@ -17,11 +17,16 @@
  *   init_hold         initCallback waits until window.__proview_fake.releaseInit() is called
  *   stop_silent       ProctorClient3.stop never calls its callback
  *   network_after_start   networkDisconnectionCallback fires two seconds after initCallback
+ *   queue_only        leave the page's queueing function in place and read its queue only when the
+ *                     script runs (a second run of the script reads it again)
  * Test hooks: window.__proview_fake.disconnect() calls networkDisconnectionCallback;
  * .emit(event, payload) calls the handlers registered with ProctorClient3.on(event, ...).
  */
 (function () {
   'use strict';
+
+  // Run again (queue_only: the page re-inserts the loader to have its queue read): read it, nothing else.
+  if (window.__proview_fake_drain) { window.__proview_fake_drain(); return; }
 
   var params = new URLSearchParams(location.search);
   var failures = (params.get('proview_fail') || '').split(',').concat(window.__proview_fail || []);
@@ -82,15 +87,26 @@
     else setTimeout(finish, 50);
   }
 
-  // Take over the queue, as the real loader does, then replay what was queued before it loaded.
+  // Take over the queueing function, as a GA-style loader does, then replay what was queued before
+  // it loaded. With queue_only it leaves the page's function in place and reads the queue only when
+  // it runs, as every public integration's order (queue tv('init'), then load) would also allow.
   var name = window.TalviewProctor || 'tv';
-  var queued = (window[name] && window[name].q) || [];
-  window[name] = function (command) {
+  function command(cmd) {
     var args = Array.prototype.slice.call(arguments, 1);
-    if (command === 'init') init(args[0], args[1]);
-    else record(String(command), args);
-  };
-  Array.prototype.forEach.call(queued, function (args) { window[name].apply(null, args); });
+    if (cmd === 'init') init(args[0], args[1]);
+    else record(String(cmd), args);
+  }
+  function drain() {
+    var queued = (window[name] && window[name].q) || [];
+    queued.splice(0).forEach(function (args) { command.apply(null, args); });
+  }
+  if (fails('queue_only')) {
+    window.__proview_fake_drain = drain;
+    drain();
+  } else {
+    drain();
+    window[name] = command;
+  }
 
   function pause() { record('pause', []); }
   window.ProctorClient3 = {

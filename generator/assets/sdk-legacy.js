@@ -9,7 +9,9 @@
  *                       clicks Start). Only checks that the page has a token and a tv function.
  *   limitLanguages()    no-op: the legacy embed has no language API.
  *   start(ids)          tv('init', token, {session, profileId, session_type, sessionType,
- *                       sessionTitle, previewStyle, initCallback, networkDisconnectionCallback});
+ *                       sessionTitle, previewStyle, initCallback, networkDisconnectionCallback})
+ *                       (if the loader left the page's queueing function in place, it is run
+ *                       again to read the queue: see runLoaderAgain);
  *                       resolves when initCallback(err, sessionUuid) reports success and rejects,
  *                       with the SDK's message, when it reports an error (never swallowed: a
  *                       blank page is this embed's classic failure).
@@ -41,6 +43,7 @@
     };
     window[window.TalviewProctor].l = Date.now();
   }
+  var stub = window[window.TalviewProctor];
   // Looked up at call time: the loader replaces the queueing function with the real one.
   function tv() { return window[window.TalviewProctor || 'tv']; }
   function client() { return window.ProctorClient3; }
@@ -48,7 +51,7 @@
   function err(e, fallbackCode, fallbackMessage) {
     if (e && typeof e === 'object') {
       return {
-        code: e.code || e.name || fallbackCode,
+        code: e.code || fallbackCode,
         message: (typeof e.message === 'string' && e.message) || (typeof e.error === 'string' && e.error) ||
           fallbackMessage,
         type: e.type || 'critical',
@@ -66,6 +69,21 @@
     loaderLoaded = true;
     if (window.Examsite) window.Examsite.sdkLoaded();
   }, true);
+
+  // Every public integration queues tv('init') and then loads the loader; here the loader has run
+  // before the candidate presses Start. A loader that took over the queueing function gets the call
+  // directly; one that left the page's in place reads its queue only when it runs, so it is run
+  // again, exactly as the snippet would (a new async script element after the queued call).
+  function runLoaderAgain(onError) {
+    var first = document.getElementById('proview-loader');
+    if (!first) return;
+    var s = document.createElement('script');
+    s.src = first.src;
+    s.async = true;
+    s.crossOrigin = 'anonymous';
+    s.addEventListener('error', onError); // no id: exam.js's loader-failure path is for the first load
+    document.body.appendChild(s);
+  }
 
   var config = null;
   var errorHandler = null;
@@ -141,7 +159,15 @@
         };
         if (config.preview_style) options.previewStyle = config.preview_style;
         try {
-          tv()('init', config.token, options);
+          var f = tv();
+          f('init', config.token, options);
+          if (f === stub && window.ExamsiteSdk.loaded()) {
+            runLoaderAgain(function () {
+              if (settled) return;
+              settled = true;
+              reject(err(null, 'loader_failed', 'The proctoring service could not be loaded'));
+            });
+          }
         } catch (e) {
           settled = true;
           reject(err(e, 'init_failed', 'The proctoring session could not be started.'));

@@ -273,3 +273,20 @@ def test_loader_failure_is_shown_and_retry_loads_it(legacy):
     h.start()
     expect(h.question("q-short").get_by_label("Your answer")).to_have_value("kept")
     assert names(h.calls()) == ["init", "initCallback"]
+
+
+def test_a_loader_that_only_reads_its_queue_when_it_runs_is_run_again_at_start(legacy):
+    """Public integrations queue tv('init') before the loader runs; here it runs first. A loader that
+    leaves the page's queueing function in place (proview_fail=queue_only) still gets the call."""
+    h = legacy
+    h.goto(FOCUS + "?attendee=queue-1&proview_fail=queue_only")
+    h.expect_state("ready")
+    assert h.page.evaluate("typeof window.tv.l") == "number"  # the page's own queueing function, left in place
+    h.start()
+    assert names(h.calls()) == ["init", "initCallback"]
+    assert h.page.locator('script[src*="proview-fake-legacy"]').count() == 2
+    h.question("q-short").get_by_label("Your answer").fill("queued")
+    submit(h)
+    h.expect_state("submitted")
+    assert h.endpoint.accepted[0]["answers"] == {"q-short": "queued"}
+    assert names(h.calls()) == ["init", "initCallback", "stop", "stopCallback"]
