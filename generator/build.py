@@ -168,6 +168,8 @@ class _Built:
     assets: dict[str, Asset]
     results: list[ExamResult]
     reused: int  # exams taken from the cache
+    cache: BuildCache | None
+    lookups: list[Lookup]
 
 
 def _run(config_path: Path, env: str | None, diagnostics: Diagnostics, page_options: PageOptions,
@@ -218,7 +220,7 @@ def _run(config_path: Path, env: str | None, diagnostics: Diagnostics, page_opti
         # site loads without errors.
         for result in results:
             diagnostics.extend(list(result.render_diagnostics))
-    return _Built(config, assets, results, len(found) - len(made))
+    return _Built(config, assets, results, len(found) - len(made), cache, lookups)
 
 
 def _write_if_changed(path: Path, content: bytes) -> None:
@@ -256,6 +258,8 @@ def build(config_path: Path, env: str | None, out_dir: Path, keys_dir: Path, str
     swap_in(out_dir, rendered.files)
     for exam_id, content in sorted(rendered.keys.items()):
         _write_if_changed(keys_dir / f"{exam_id}.json", content)
+    if built.cache is not None:
+        built.cache.prune(built.lookups)
     return _summary(built.results, time.perf_counter() - started, diagnostics, built.reused)
 
 

@@ -19,6 +19,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import time
 import zlib
 from dataclasses import dataclass
 from importlib import metadata
@@ -40,6 +41,7 @@ from .render import PACKAGE_TEMPLATES, PageOptions
 FORMAT = b"examsite-cache 2\n"
 PACKAGE_DIR = Path(__file__).parent
 # Libraries whose output ends up in pages: a new version may render differently.
+PRUNE_AFTER_DAYS = 14
 RENDERING_LIBRARIES = ("markdown", "nh3", "jinja2", "markupsafe", "pygments", "latex2mathml", "pyyaml")
 
 
@@ -76,6 +78,10 @@ def site_salt(config: SiteConfig, options: PageOptions, assets: dict[str, Asset]
     # examsite's own code: a development change without a version bump must not reuse old pages.
     _files_digest(hasher, PACKAGE_DIR, "*.py")
     _files_digest(hasher, PACKAGE_TEMPLATES, "*")
+    # The interface's message catalogues (i18n.py): a reworded message changes every page in that
+    # language. exams.yaml's `messages` overrides are in the configuration hashed above.
+    hasher.update(b"messages\0")
+    _files_digest(hasher, PACKAGE_DIR / "messages", "*.json")
     if config.templates_dir is not None:
         hasher.update(b"site templates\0")
         _files_digest(hasher, config.templates_dir, "*")
@@ -131,6 +137,35 @@ class BuildCache:
         if any(file_digest(Path(path)) != digest for path, digest in dependencies):
             return None
         return result
+
+    def prune(self, used: Iterable[Lookup], max_age_days: float = PRUNE_AFTER_DAYS) -> int:
+        """Delete entries this build did not use and nobody has written for `max_age_days`; at most
+        once a day (a marker's age says when), so a rebuild does not list the cache every time.
+        Old entries are kept a while: another environment's builds (--env) use other entries."""
+        marker = self.root / ".pruned"
+        now = time.time()
+        try:
+            if now - marker.stat().st_mtime < 86400:
+                return 0
+        except OSError:
+            pass
+        keep = {lookup.key for lookup in used if lookup.key}
+        removed = 0
+        try:
+            for folder in self.root.iterdir():
+                if not folder.is_dir():
+                    continue
+                for entry in folder.iterdir():
+                    if folder.name + entry.name in keep:
+                        continue
+                    if now - entry.stat().st_mtime > max_age_days * 86400:
+                        entry.unlink()
+                        removed += 1
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.touch()
+        except OSError:  # pruning is housekeeping: never a reason for a build to fail
+            pass
+        return removed
 
     def store(self, lookup: Lookup, result: ExamResult) -> None:
         """Keep a result with no errors; an unwritable cache only costs the next build time."""

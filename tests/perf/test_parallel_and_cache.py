@@ -195,7 +195,7 @@ def test_warnings_are_reported_by_a_cached_build(tmp_path):
 
 
 def _entries(config: Path) -> list[Path]:
-    return sorted(p for p in cache_dir(config).rglob("*") if p.is_file())
+    return sorted(p for p in cache_dir(config).rglob("*") if p.is_file() and not p.name.startswith("."))
 
 
 def test_corrupt_cache_entries_are_ignored(corpus_site, tmp_path):
@@ -272,3 +272,24 @@ def test_progress_shows_only_on_a_terminal_outside_ci_and_erases_itself():
     line.close()
     assert terminal.getvalue().endswith("\r")
     assert terminal.getvalue().split("\r")[-2].strip() == ""
+
+
+def test_chunks_cover_every_exam_in_order():
+    from generator.parallel import MAX_CHUNK, chunked
+
+    for count in (1, 5, 40, 250, 1000):
+        chunks = chunked(list(range(count)), 2)
+        assert [item for chunk in chunks for item in chunk] == list(range(count))
+        assert max(len(chunk) for chunk in chunks) <= MAX_CHUNK
+
+
+def test_unused_old_entries_are_pruned(corpus_site, tmp_path):
+    config = fresh_copy(corpus_site, tmp_path)
+    built(config, "first", cache=True)
+    stale = cache_dir(config) / "ab" / ("c" * 62)
+    stale.parent.mkdir(exist_ok=True)
+    stale.write_bytes(b"an entry no build uses any more")
+    os.utime(stale, (0, 0))
+    (cache_dir(config) / ".pruned").unlink()
+    built(config, "second", cache=True)
+    assert not stale.exists() and len(_entries(config)) == 6
