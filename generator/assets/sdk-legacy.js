@@ -44,7 +44,7 @@
     window[window.TalviewProctor].l = Date.now();
   }
   var stub = window[window.TalviewProctor];
-  // Looked up at call time: the loader replaces the queueing function with the real one.
+  // Looked up at call time: the loader may replace the queueing function with its own.
   function tv() { return window[window.TalviewProctor || 'tv']; }
   function client() { return window.ProctorClient3; }
 
@@ -131,7 +131,7 @@
     start: function (ids) {
       return new Promise(function (resolve, reject) {
         if (!config) {
-          reject(err(null, 'not_initialised', 'The proctoring service was not initialised.'));
+          reject(err(null, 'not_initialised', 'The proctoring service was not initialised'));
           return;
         }
         // `session` is mandatory in the legacy embed: without one from the page, derive the
@@ -152,7 +152,7 @@
               return;
             }
             settled = true;
-            if (e) reject(err(e, 'init_failed', 'The proctoring checks did not pass.'));
+            if (e) reject(err(e, 'init_failed', 'The proctoring checks did not pass'));
             else resolve({ uuid: sessionUuid || null, session: session });
           },
           networkDisconnectionCallback: function () { if (networkHandler) networkHandler(); },
@@ -170,7 +170,7 @@
           }
         } catch (e) {
           settled = true;
-          reject(err(e, 'init_failed', 'The proctoring session could not be started.'));
+          reject(err(e, 'init_failed', 'The proctoring session could not be started'));
         }
       });
     },
