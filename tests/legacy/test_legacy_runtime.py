@@ -290,3 +290,25 @@ def test_a_loader_that_only_reads_its_queue_when_it_runs_is_run_again_at_start(l
     h.expect_state("submitted")
     assert h.endpoint.accepted[0]["answers"] == {"q-short": "queued"}
     assert names(h.calls()) == ["init", "initCallback", "stop", "stopCallback"]
+
+
+def test_multi_part_example_runs_both_parts_with_one_legacy_session_each(legacy):
+    h = legacy
+    h.goto("/examples/data-structures-final/?attendee=multi-7")
+    h.start()
+    h.question("stack-output").get_by_label("Your answer").fill("or")
+    submit(h)
+    h.expect_state("submitted")
+    h.page.locator("#next-part").click()
+    h.page.wait_for_url("**/data-structures-final/part-2/?attendee=multi-7")
+    h.start()
+    h.question("lru-design").get_by_label("Your answer").fill("hash map + list")
+    submit(h)
+    h.expect_state("submitted")
+    log = names(h.call_log())
+    assert log == ["load", "init", "initCallback", "stop", "stopCallback"] * 2, log
+    sessions = [c["args"][1]["session"] for c in h.call_log() if c["name"] == "init"]
+    assert sessions == ["cs201-final-2026.multi-7.p1", "cs201-final-2026.multi-7.p2"]
+    p1, p2 = h.endpoint.accepted
+    assert p1["answers"] == {"stack-output": "or"} and p2["answers"] == {"lru-design": "hash map + list"}
+    assert p1["proview_session_uuid"] != p2["proview_session_uuid"]
