@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from generator.build import build
-from generator.render import PageOptions
 from test_output import page_csp, page_data, parse  # tests/pipeline's page parser
 from tests.legacy.conftest import LEGACY_LOADER_URL, TOKEN, legacy_examples
 
@@ -15,18 +14,15 @@ PAGES = ("algebra-quiz/index.html", "data-structures-final/index.html", "data-st
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """The example exams with the legacy proview block: a real build and a --proview fake build."""
-    root = tmp_path_factory.mktemp("legacy-page")
-    config = legacy_examples(root / "site")
-    build(config, None, root / "out", root / "keys")
-    build(config, None, root / "fake", root / "fake-keys", page_options=PageOptions(fake_proview=True))
-    return root
+def built(legacy_sites):
+    """The example exams with the legacy proview block, as the browser tests build them (conftest):
+    real/ without and examples/ with --proview fake."""
+    return legacy_sites
 
 
 def test_tv_stub_comes_before_the_loader_which_is_the_last_script_and_there_is_no_v8_hook(built):
     for name in PAGES:
-        html = (built / "out" / name).read_bytes()
+        html = (built / "real" / name).read_bytes()
         scripts = parse(html).scripts
         loader = scripts[-1][0]
         assert loader["id"] == "proview-loader" and loader["src"] == LEGACY_LOADER_URL
@@ -43,7 +39,7 @@ def test_tv_stub_comes_before_the_loader_which_is_the_last_script_and_there_is_n
 
 
 def test_page_data_carries_the_legacy_options(built):
-    quiz = page_data((built / "out" / "algebra-quiz" / "index.html").read_bytes())["proview"]
+    quiz = page_data((built / "real" / "algebra-quiz" / "index.html").read_bytes())["proview"]
     assert quiz["sdk"] == "legacy"
     assert (quiz["token"], quiz["session_type"]) == (TOKEN, "ai_proctor")
     assert quiz["session_title"] == "Algebra quiz, week 6"  # defaults to the exam title
@@ -52,7 +48,7 @@ def test_page_data_carries_the_legacy_options(built):
 
 
 def test_csp_covers_the_default_and_a_custom_legacy_loader(built, tmp_path):
-    default = page_csp((built / "out" / "algebra-quiz" / "index.html").read_bytes())
+    default = page_csp((built / "real" / "algebra-quiz" / "index.html").read_bytes())
     directives = {part.split()[0]: part.split()[1:] for part in default.split("; ")}
     assert directives["script-src"] == ["'self'", "'unsafe-inline'", "https://*.proview.io"]  # cdn.proview.io
 
@@ -69,7 +65,7 @@ def test_csp_covers_the_default_and_a_custom_legacy_loader(built, tmp_path):
 
 
 def test_preview_build_ships_the_legacy_stand_in(built):
-    assets = sorted(p.name.split(".")[0] for p in (built / "fake" / "assets").glob("*.js"))
+    assets = sorted(p.name.split(".")[0] for p in (built / "examples" / "assets").glob("*.js"))
     assert assets == ["exam", "proview-fake-legacy", "sdk-legacy"]
-    loader = parse((built / "fake" / "algebra-quiz" / "index.html").read_bytes()).scripts[-1][0]
+    loader = parse((built / "examples" / "algebra-quiz" / "index.html").read_bytes()).scripts[-1][0]
     assert Path(loader["src"]).name.startswith("proview-fake-legacy.")
