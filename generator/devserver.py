@@ -173,6 +173,11 @@ class SubmissionsHandler(_Handler):
         assert self.store is not None
         if len(self.request.body) > MAX_SUBMISSION_BYTES:
             raise web.HTTPError(413)
+        # What the runtime sends; a page of another site cannot send it without a CORS
+        # preflight, which this endpoint never grants.
+        if self.request.headers.get("Content-Type", "").split(";")[0].strip() != "application/json":
+            self.send_error(415, reason="send the payload as application/json")
+            return
         try:
             body = self.request.body.decode("utf-8")
             payload = json.loads(body)

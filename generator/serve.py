@@ -6,7 +6,8 @@ Around livereload's limits:
   only queue the changed paths, and one worker thread builds, one build at a time;
 - its reload comes right after the callbacks and is dropped within 3 s of the previous one: we
   reload the browsers ourselves, once the new build is published (see watch.PollingWatcher);
-- it polls every 800 ms without pyinotify: PollingWatcher polls every 100 ms.
+- it polls every 800 ms without pyinotify: SiteWatcher is told by inotify (Linux, through
+  ctypes) and polls every 100 ms elsewhere.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from .incremental import IncrementalSite, Result, Stopped
 from .parallel import default_jobs
 from .staging import Generation, Staging
 from .submissions import SubmissionStore, default_database
-from .watch import PollingWatcher
+from .watch import SiteWatcher
 
 Echo = Callable[[str], None]
 
@@ -78,7 +79,7 @@ def _now() -> str:
 class LivePreview:
     """Change -> build (worker thread) -> publish and reload (event loop)."""
 
-    def __init__(self, site: IncrementalSite, staging: Staging, server: DevServer, watcher: PollingWatcher,
+    def __init__(self, site: IncrementalSite, staging: Staging, server: DevServer, watcher: SiteWatcher,
                  preview: Preview, echo: Echo) -> None:
         self.site = site
         self.staging = staging
@@ -206,7 +207,7 @@ def serve(options: ServeOptions, echo: Echo) -> None:
     signal.signal(signal.SIGTERM, _interrupt)  # a terminated server cleans up as after Ctrl-C
     store = SubmissionStore(options.database_path)
     store.all()  # creates the file now: a bad path is reported before anything else
-    watcher = PollingWatcher(options.poll_ms)  # before the first build, so no save is missed
+    watcher = SiteWatcher(options.poll_ms)  # before the first build, so no save is missed
     preview = Preview()
     server = DevServer(handlers(preview, store, echo), watcher)
     site = IncrementalSite(options.config_path, options.fake_proview, SUBMISSIONS_PATH, (options.live_origin,),
@@ -228,7 +229,7 @@ def serve(options: ServeOptions, echo: Echo) -> None:
             for exam in result.exams:
                 echo(f"  {exam.title}: {options.base_url}{exam.parts[0][1]}")
             echo(f"  all exams: {options.base_url}")
-            echo("watching for changes; press Ctrl-C to stop")
+            echo(f"watching for changes ({watcher.mode}); press Ctrl-C to stop")
             if options.open_browser:
                 threading.Thread(target=webbrowser.open, args=(options.base_url,), daemon=True).start()
 
@@ -244,5 +245,6 @@ def serve(options: ServeOptions, echo: Echo) -> None:
         pass  # Ctrl-C (or SIGTERM) before the server loop ran; inside it livereload catches it
     finally:
         live.stop()
+        watcher.close()
         staging.remove()
     echo("stopped")

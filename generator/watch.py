@@ -7,6 +7,7 @@ new exam file: the rebuild re-reads the exam list, which is cheap, and finds out
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import re
 import stat
@@ -16,7 +17,11 @@ from typing import Callable, Iterable, Mapping
 from urllib.parse import urlsplit
 
 from livereload.watcher import Watcher
-from tornado.ioloop import PeriodicCallback
+from tornado.ioloop import IOLoop, PeriodicCallback
+
+from .inotify import IN_CREATE, IN_DELETE_SELF, IN_ISDIR, IN_MOVE_SELF, IN_MOVED_TO, Inotify
+
+FOLDER_GONE = IN_DELETE_SELF | IN_MOVE_SELF
 
 from .model import ChoiceQuestion, Exam, Text
 
@@ -160,3 +165,107 @@ class PollingWatcher(Watcher):
     @property
     def watched(self) -> frozenset[str]:
         return frozenset(self._tasks)
+
+
+def _folders_of(target: str) -> set[str]:
+    """The folders whose entries decide a target: a file's folder; a glob's fixed folder, and
+    every folder below it for `**`. A missing folder is watched through its nearest ancestor."""
+    parts = Path(target).parts
+    fixed = next((i for i, part in enumerate(parts) if _GLOB.search(part)), len(parts) - 1)
+    base = Path(*parts[:fixed]) if fixed else Path(target).parent
+    while not base.is_dir() and base != base.parent:
+        base = base.parent
+    folders = {str(base)}
+    if "**" in parts:
+        folders |= {root for root, _, _ in os.walk(base)}
+    return folders
+
+
+def _matches(path: str, target: str) -> bool:
+    if "**" in target:  # everything below the fixed part (fnmatch's `*` crosses folders anyway)
+        return path.startswith(target.split("**", 1)[0])
+    return path == target or (bool(_GLOB.search(target)) and fnmatch.fnmatchcase(path, target))
+
+
+class SiteWatcher(PollingWatcher):
+    """Told of changes by inotify where there is one (Linux), else polling as PollingWatcher.
+
+    The tasks stay livereload's (Server.watch registers them); an event's path runs the tasks
+    whose target is that path or a glob matching it. After the watched folders change (start,
+    new dependencies, a new folder), one polling pass catches what changed meanwhile.
+    """
+
+    def __init__(self, interval_ms: int = 100, use_inotify: bool = True) -> None:
+        super().__init__(interval_ms)
+        self._inotify = Inotify.open() if use_inotify else None
+        self._events: set[str] = set()
+        self._resync_due = False
+        self._loop: IOLoop | None = None
+
+    @property
+    def mode(self) -> str:
+        return "inotify" if self._inotify is not None else f"polling every {self.interval_ms} ms"
+
+    def start(self, callback: Callable[[], None]) -> bool:
+        if self._inotify is None:
+            return super().start(callback)
+        self._loop = IOLoop.current()
+        self._loop.add_handler(self._inotify.fd, self._on_readable, IOLoop.READ)
+        self._resync()
+        return True
+
+    def watch(self, path, func=None, delay=None, ignore=None):  # type: ignore[no-untyped-def]
+        super().watch(path, func, delay, ignore)
+        self._schedule_resync()
+
+    def unwatch(self, path: str) -> None:
+        super().unwatch(path)
+        self._schedule_resync()
+
+    def _schedule_resync(self) -> None:
+        if self._loop is not None and not self._resync_due:
+            self._resync_due = True
+            self._loop.add_callback(self._resync)
+
+    def _resync(self) -> None:
+        self._resync_due = False
+        assert self._inotify is not None
+        wanted: set[str] = set()
+        for target in self._tasks:
+            wanted |= _folders_of(target)
+        for folder in self._inotify.folders - wanted:
+            self._inotify.remove(folder)
+        for folder in wanted - self._inotify.folders:
+            self._inotify.add(folder)
+        PollingWatcher.examine(self)  # what changed before the folders were watched
+
+    def _on_readable(self, fd: int, events: int) -> None:
+        assert self._inotify is not None and self._loop is not None
+        found, overflow = self._inotify.read()
+        if overflow:
+            PollingWatcher.examine(self)
+        if any(event.mask & IN_ISDIR and event.mask & (IN_CREATE | IN_MOVED_TO) or event.mask & FOLDER_GONE
+               for event in found):
+            self._schedule_resync()  # a new or vanished folder may be one a target needs
+        if not self._events and found:
+            self._loop.call_later(0.02, self._dispatch)  # one batch for a save's several events
+        self._events |= {event.path for event in found if not event.mask & IN_ISDIR}
+
+    def _dispatch(self) -> None:
+        paths, self._events = self._events, set()
+        for target, task in list(self._tasks.items()):
+            matched = [path for path in paths if _matches(path, target)]
+            for path in matched:  # keep the polling record current, so a catch-up pass repeats nothing
+                try:
+                    task["mtimes"][path] = os.stat(path).st_mtime
+                except OSError:
+                    task["mtimes"].pop(path, None)
+            if matched and task["func"] is not None:
+                task["func"](matched)
+
+    def close(self) -> None:
+        if self._inotify is not None:
+            if self._loop is not None:
+                self._loop.remove_handler(self._inotify.fd)
+            self._inotify.close()
+            self._inotify = None

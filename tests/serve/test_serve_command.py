@@ -38,9 +38,9 @@ def shared(tmp_path_factory):
     running.stop()
 
 
-def post(server, body: bytes) -> int:
+def post(server, body: bytes, content_type: str = "application/json") -> int:
     request = urllib.request.Request(server.url + "__examsite/submissions", data=body, method="POST",
-                                     headers={"Content-Type": "application/json"})
+                                     headers={"Content-Type": content_type})
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status
@@ -76,6 +76,7 @@ def test_submission_endpoint_stores_json_and_refuses_the_rest(shared):
     server = shared
     assert post(server, b"not json") == 400
     assert post(server, b"[1, 2]") == 400
+    assert post(server, b'{"kind": "final"}', "text/plain") == 415  # what a cross-site form could send
     payload = {"schema": 1, "submission_id": "7d1c", "kind": "final", "exam_id": "algebra-quiz", "part": 1}
     assert post(server, json.dumps(payload).encode()) == 201
     database = server.site / ".examsite" / "submissions.sqlite"
@@ -136,7 +137,7 @@ def test_starts_with_invalid_input_serves_once_fixed_and_stops_cleanly(site):
         status, _, index = server.get("/")
         assert status == 200 and b'id="examsite-overlay"' in index and b"exams.yaml:" in index
         save(config, original)
-        server.wait_for(r"fixed; rebuilt 2 exam\(s\)")
+        server.wait_for(rf"fixed; rebuilt {len(list((site / 'exams').glob('*.yaml')))} exam\(s\)")
         status, _, page = server.get("/algebra-quiz/")
         assert status == 200 and b"examsite-overlay" not in page
         staging = server.staging
