@@ -18,8 +18,9 @@ from .config import SiteConfig
 from .examresult import ExamResult, process_exams
 from .render import PageOptions
 
-# Below this many exams to render, starting workers costs more than it saves.
-MIN_PARALLEL_EXAMS = 4
+# Starting workers costs about 0.1-0.3 s of CPU (forks, a renderer each, first-use warm-up); an
+# exam costs about 6 ms per KB of YAML. Below this much input one process is as fast.
+MIN_PARALLEL_BYTES = 64 * 1024
 CHUNKS_PER_JOB = 4  # several chunks per worker: a slow chunk does not leave the others idle
 # At most this many exams a chunk, so progress moves in small steps on large sites; a chunk's
 # renderer costs about 30 ms, well under 1% of the chunk's work.
@@ -46,10 +47,20 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def workers_for(exams: int, jobs: int) -> int:
-    if jobs <= 1 or exams < MIN_PARALLEL_EXAMS:
+def _input_bytes(lookups: Sequence[Lookup]) -> int:
+    total = 0
+    for lookup in lookups:
+        try:
+            total += lookup.source.stat().st_size
+        except OSError:
+            pass
+    return total
+
+
+def workers_for(lookups: Sequence[Lookup], jobs: int) -> int:
+    if jobs <= 1 or len(lookups) < 2 or _input_bytes(lookups) < MIN_PARALLEL_BYTES:
         return 1
-    return min(jobs, exams)
+    return min(jobs, len(lookups))
 
 
 def chunked(items: Sequence[Lookup], workers: int) -> list[Sequence[Lookup]]:
@@ -72,7 +83,7 @@ def run_exams(work: Work, lookups: Sequence[Lookup], jobs: int, progress: Progre
     """The exams' results, made with up to `jobs` processes, in the order of `lookups`."""
     if not lookups:  # everything came from the cache: no renderer to make
         return []
-    workers = workers_for(len(lookups), jobs)
+    workers = workers_for(lookups, jobs)
     if workers == 1:
         return _chunk(work, lookups, progress)
     chunks = chunked(lookups, workers)

@@ -44,6 +44,14 @@ exams: [exams/*.yaml]
 """
 
 
+@pytest.fixture(autouse=True)
+def parallel_even_for_small_sites(monkeypatch):
+    """The test sites are small; with --jobs above 1 they must still go through worker processes."""
+    import generator.parallel
+
+    monkeypatch.setattr(generator.parallel, "MIN_PARALLEL_BYTES", 0)
+
+
 @pytest.fixture(scope="module")
 def corpus_site(tmp_path_factory) -> Path:
     """Six exams of every question type, with .md instructions, a question file and an image."""
@@ -272,6 +280,17 @@ def test_progress_shows_only_on_a_terminal_outside_ci_and_erases_itself():
     line.close()
     assert terminal.getvalue().endswith("\r")
     assert terminal.getvalue().split("\r")[-2].strip() == ""
+
+
+def test_small_sites_build_in_one_process(corpus_site, monkeypatch):
+    from generator import parallel
+    from generator.cache import Lookup
+
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 64 * 1024)
+    lookups = [Lookup(path, None) for path in sorted((corpus_site / "exams").glob("*.yaml"))]
+    assert parallel.workers_for(lookups, 2) == 1  # a few KB of exams: starting workers costs more
+    assert parallel.workers_for(lookups * 40, 2) == 2
+    assert parallel.workers_for(lookups * 40, 1) == 1
 
 
 def test_chunks_cover_every_exam_in_order():
