@@ -141,6 +141,8 @@ async def measure(name: str, site: Path, exam_file: Path, page: str, rounds: int
         builds = [float(m.group(1)) for m in (re.search(r"rebuilt 1 exam\(s\) in (\d+) ms", line)
                                                 for line in server.log()) if m]
         figures["server_build_ms"] = builds
+        figures["server_publish_ms"] = [float(m.group(1)) for m in (
+            re.search(r"rebuilt 1 exam\(s\) in \d+ ms, published (\d+) ms after", line) for line in server.log()) if m]
         socket_.close()
         return figures
     finally:
@@ -169,8 +171,9 @@ def main() -> None:
         write_corpus(work / "large", args.exams, args.questions)
         large = work / "large" / "site"
         middle = sorted((large / "exams").glob("*.yaml"))[args.exams // 2]
+        count = len(list((examples / "exams").glob("*.yaml")))
         results = [
-            asyncio.run(measure("examples (2 exams)", examples, examples / "exams" / "algebra-quiz.yaml",
+            asyncio.run(measure(f"examples ({count} exams)", examples, examples / "exams" / "algebra-quiz.yaml",
                                 "algebra-quiz/", args.rounds, template=True)),
             asyncio.run(measure(f"generated ({args.exams} exams x {args.questions} questions)", large, middle,
                                 f"{middle.stem}/", args.rounds, template=True)),
@@ -185,6 +188,8 @@ def main() -> None:
         print(f"  one-exam edit, save -> reload        {summary(figures['edit_ms'])}")
         if figures["server_build_ms"]:
             print(f"    of which the rebuild (server log)  {summary(figures['server_build_ms'])}")
+        if figures["server_publish_ms"]:
+            print(f"    change seen -> published (server)  {summary(figures['server_publish_ms'])}")
         if "template_ms" in figures:
             print(f"  template edit (every exam)           {figures['template_ms']:.0f} ms")
 

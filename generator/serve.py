@@ -13,6 +13,7 @@ Around livereload's limits:
 from __future__ import annotations
 
 import errno
+import functools
 import signal
 import threading
 import time
@@ -91,6 +92,7 @@ class LivePreview:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="examsite-build")
         self._pending: set[Path] = set()
         self._busy = False
+        self._seen_at = 0.0  # when the first change of the pending batch was seen
         self._serial = 0
 
     def start(self) -> Result:
@@ -113,6 +115,8 @@ class LivePreview:
         return changed
 
     def _queue(self, paths: Iterable[str]) -> None:
+        if not self._pending:
+            self._seen_at = time.perf_counter()
         self._pending |= {Path(p).resolve() for p in paths}
         self._kick()
 
@@ -122,9 +126,9 @@ class LivePreview:
         batch, self._pending = frozenset(self._pending), set()
         self._busy = True
         future = self._executor.submit(self._build, batch, self.preview.current)
-        self.loop.add_future(future, self._built)
+        self.loop.add_future(future, functools.partial(self._built, self._seen_at))
 
-    def _built(self, future: Future) -> None:
+    def _built(self, seen_at: float, future: Future) -> None:
         self._busy = False
         try:
             batch, result, generation = future.result()
@@ -139,7 +143,7 @@ class LivePreview:
                 previous = self.preview.current
                 self._publish(result, generation)
                 LiveReloadHandler.reload_waiters("*")
-                self._report(batch, result, previous.result if previous else None)
+                self._report(batch, result, previous.result if previous else None, time.perf_counter() - seen_at)
                 self._executor.submit(self.staging.collect)  # off the event loop, before the next build
         self._kick()
 
@@ -156,7 +160,7 @@ class LivePreview:
         for target in sorted(targets - watched):
             self.server.watch(target, self._task(target))
 
-    def _report(self, batch: frozenset[Path], result: Result, previous: Result | None) -> None:
+    def _report(self, batch: frozenset[Path], result: Result, previous: Result | None, seconds: float) -> None:
         names = ", ".join(sorted(shown_path(p) for p in batch)[:3]) + (" …" if len(batch) > 3 else "")
         browsers = len(LiveReloadHandler.waiters)
         if result.errors:
@@ -167,7 +171,7 @@ class LivePreview:
             return
         fixed = "fixed; " if previous is not None and previous.errors else ""
         self.echo(f"{_now()} {names}: {fixed}rebuilt {result.rendered} exam(s) in {result.seconds * 1000:.0f} ms, "
-                  f"reloading {browsers} browser(s)")
+                  f"published {seconds * 1000:.0f} ms after the change was seen; reloading {browsers} browser(s)")
 
     # The worker thread ----------------------------------------------------------------------
 
