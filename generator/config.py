@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from dataclasses import dataclass, field
@@ -9,8 +10,9 @@ from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
+from . import i18n
 from .diagnostics import Diagnostics, Position, shown_path
-from .fields import Fields
+from .fields import LANGUAGE_CODE, Fields, type_name
 from .source import YList, YMap, load_yaml
 
 ENVIRONMENTS = ("dev", "staging", "prod")
@@ -60,6 +62,8 @@ class SiteConfig:
     exam_files: tuple[Path, ...]
     environment_name: str | None = None
     templates_dir: Path | None = None
+    # exams.yaml `messages`: {lang: {key: text}} over the package's catalogues (i18n.py).
+    messages: i18n.Overrides = ()
     positions: Mapping[str, Position] = field(default_factory=dict, compare=False)
 
     @property
@@ -146,7 +150,7 @@ def load_config(path: Path, env_name: str | None, diagnostics: Diagnostics,
     top = Fields.of(tree, Position(shown, 1, 1), "the site configuration", diagnostics)
     if top is None:
         return None
-    top.check_unknown(("site", "proview", "submission", "exams", "environments"))
+    top.check_unknown(("site", "proview", "submission", "exams", "environments", "messages"))
 
     environments = top.mapping_of("environments", "'environments'")
     if environments is not None:
@@ -193,6 +197,7 @@ def load_config(path: Path, env_name: str | None, diagnostics: Diagnostics,
         check_url(proview.loader_url, position, "proview.loader_url", requires_https, diagnostics)
 
     exam_files = _exam_files(top, path.parent, diagnostics)
+    messages = _load_messages(top, diagnostics)
     if diagnostics.has_errors or proview is None:
         return None
     templates = path.parent / "templates"
@@ -205,6 +210,7 @@ def load_config(path: Path, env_name: str | None, diagnostics: Diagnostics,
         exam_files=exam_files,
         environment_name=env_name,
         templates_dir=templates if templates.is_dir() else None,
+        messages=messages,
         positions={"submission.url": submission.at("url") if submission else top.pos},
     )
 
@@ -271,6 +277,45 @@ def _load_proview(top: Fields, diagnostics: Diagnostics) -> ProviewConfig | None
         session_title=proview.string("session_title"),
         preview_style=proview.string("preview_style"),
     )
+
+
+def _load_messages(top: Fields, diagnostics: Diagnostics) -> i18n.Overrides:
+    """`messages: {fr: {start: "Commencer"}}`: any interface message, per language. Unknown keys and
+    placeholders the page does not fill in are errors, so a typo never ships an untranslated page."""
+    section = top.mapping_of("messages", "'messages'")
+    if section is None:
+        return ()
+    known = sorted(i18n.reference())
+    result = []
+    for lang, texts in section.mapping.items():
+        if not isinstance(lang, str) or not LANGUAGE_CODE.match(lang):
+            diagnostics.error(section.mapping.key_at(lang), f"'{lang}' under 'messages' is not a language code "
+                                                            "such as en, fr or pt-BR")
+            continue
+        fields = Fields.of(texts, section.at(lang), f"messages for '{lang}'", diagnostics)
+        if fields is None:
+            continue
+        found = []
+        for key, text in fields.mapping.items():
+            if not i18n.known_key(str(key)):
+                close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
+                hint = f"; did you mean '{close[0]}'?" if close else "; the keys are those of generator/messages/en.json"
+                diagnostics.error(fields.mapping.key_at(key), f"unknown message '{key}' in messages for '{lang}'{hint}")
+                continue
+            if not isinstance(text, str) or not text.strip():
+                diagnostics.error(fields.at(key), f"message '{key}' for '{lang}' must be a non-empty text, "
+                                                  f"not {type_name(text) if text != '' else 'empty text'}")
+                continue
+            unknown = i18n.placeholders(text) - i18n.allowed_placeholders(key)
+            if unknown:
+                allowed = ", ".join("{" + name + "}" for name in sorted(i18n.allowed_placeholders(key))) or "none"
+                diagnostics.error(fields.at(key), f"message '{key}' for '{lang}' uses "
+                                                  f"{', '.join('{' + name + '}' for name in sorted(unknown))}, which the "
+                                                  f"page does not fill in (it knows: {allowed})")
+                continue
+            found.append((key, text))
+        result.append((lang, tuple(sorted(found))))
+    return tuple(sorted(result))
 
 
 def _exam_files(top: Fields, root: Path, diagnostics: Diagnostics) -> tuple[Path, ...]:

@@ -11,6 +11,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
+from . import i18n
 from .assets import Asset
 from .config import SESSION_LIMIT_MINUTES, SiteConfig
 from .content import Image, MarkdownRenderer
@@ -111,11 +112,15 @@ class PageRenderer:
 
     def exam_pages(self, exam: Exam) -> ExamPages:
         result = ExamPages(exam)
+        messages = i18n.messages_for(exam.lang, self.config.messages)
+        warning = i18n.missing_warning(messages)
+        if warning is not None:  # once per exam; the page still gets English, never an empty button
+            self.markdown.diagnostics.warning(exam.position, warning)
         for part in exam.parts:
-            result.pages.append(self._page(exam, part, result.images))
+            result.pages.append(self._page(exam, part, result.images, messages))
         return result
 
-    def _page(self, exam: Exam, part: Part, images: list[Image]) -> Page:
+    def _page(self, exam: Exam, part: Part, images: list[Image], messages: i18n.Messages) -> Page:
         prefix = "../assets/" if part.index == 1 else "../../assets/"
         origins: set[str] = set()
 
@@ -161,6 +166,7 @@ class PageRenderer:
             "submission": {"url": submission_url},
             "shuffle": {"questions": exam.shuffle_questions, "choices": exam.shuffle_choices},
             "accommodations": accommodation_data(exam),
+            "messages": messages.runtime(),
             "items": items,
         }
         csp = build_policy(PageSources(loader_url, submission_url, tuple(sorted(origins)),
@@ -183,6 +189,9 @@ class PageRenderer:
             "loader_url": loader_url,
             "sdk": proview.sdk,
             "preview": self.options.fake_proview,
+            # The template's static text, from the same catalogue as the runtime's.
+            "t": messages.text,
+            "tn": messages.plural,
         }
         return Page(page_path(exam, part), self.template.render(context).encode("utf-8"), csp)
 

@@ -23,11 +23,29 @@
   var refreshAfterMs = (pv.refresh_after_seconds || 5100) * 1000;
   var WARN_AT = [600, 300, 60]; // seconds left at which the candidate is warned
 
+  // Every text the candidate sees comes from the page's catalogue (contract: messages), in the
+  // exam's language. The build fills in every key (English where a translation is missing), so
+  // the key itself shows only if a custom page ships an old catalogue: never an empty button.
+  var messages = data.messages || {};
+  var pluralRules = new Intl.PluralRules(exam.lang || 'en');
+  function t(key, params) {
+    var text = messages[key] != null ? messages[key] : key;
+    return text.replace(/\{(\w+)\}/g, function (m, name) {
+      return params && params[name] != null ? String(params[name]) : m;
+    });
+  }
+  // Plural forms by the language's own rules (Arabic has six): key_one, key_few, ..., key_other.
+  function tn(key, n, params) {
+    var form = key + '_' + pluralRules.select(n);
+    return t(messages[form] != null ? form : key + '_other', Object.assign({ n: n }, params));
+  }
+
   var $ = function (id) { return document.getElementById(id); };
   var ui = {
     status: $('exam-status'), intro: $('exam-intro'), identify: $('identify-form'),
     attendeeInput: $('attendee-id'), start: $('start-exam'), questions: $('exam-questions'),
     actions: $('exam-actions'), submit: $('submit-exam'), timer: $('exam-timer'), saved: $('exam-saved'),
+    timerToggle: $('timer-toggle'), announcer: $('exam-announcer'),
   };
 
   // ---------------------------------------------------------------- small helpers
@@ -73,8 +91,23 @@
     document.dispatchEvent(new CustomEvent('examsite:statechange', { detail: { state: s, from: from } }));
   }
 
-  // One status area: progress, warnings and errors, each with optional action buttons.
+  // The one polite live region (#exam-announcer): state changes and the timer's thresholds, never
+  // the ticking timer. The same words twice differ by a trailing no-break space, so both are heard.
+  function announce(text) {
+    if (!ui.announcer) return; // a custom template without it: the status area still shows everything
+    ui.announcer.textContent = ui.announcer.textContent === text ? text + '\u00a0' : text;
+  }
+
+  // Where focus goes when something needs the candidate: the message (errors, pauses, the
+  // confirmation), so screen readers read it and the next Tab reaches its buttons.
+  function focusStatus() {
+    if (ui.status.textContent) ui.status.focus();
+  }
+
+  // One status area: progress, warnings and errors, each with optional action buttons. Errors
+  // carry role=alert (announced at once); everything else is announced politely.
   function showStatus(text, kind, actions) {
+    if (kind !== 'error') announce(text);
     ui.status.textContent = '';
     ui.status.className = 'status-' + (kind || 'info');
     var box = el('div', kind === 'error' ? { role: 'alert' } : {});
@@ -91,7 +124,11 @@
   function fail(message, retry) {
     setState('error');
     ui.start.disabled = true;
-    showStatus(message, 'error', retry ? [{ label: 'Try again', id: 'retry', onClick: retry }] : []);
+    showStatus(message, 'error', retry ? [{ label: t('try_again'), id: 'retry', onClick: function () {
+      focusStart = true; // the button is about to go: focus Start once it can be used
+      retry();
+    } }] : []);
+    focusStatus();
   }
 
   // ---------------------------------------------------------------- identity and the local record
@@ -113,7 +150,7 @@
     };
     if (limit.percent) {
       var shown = $('exam-time-limit');
-      if (shown) shown.textContent = Math.round(limit.seconds / 60) + ' minutes (with ' + limit.percent + '% extra time)';
+      if (shown) shown.textContent = t('time_limit_extra', { time: tn('minutes', Math.round(limit.seconds / 60)), percent: limit.percent });
     }
   }
 
@@ -129,16 +166,18 @@
       groups.forEach(function (g) { if (g.attendees.indexOf(hex) !== -1) percent = Math.max(percent, g.percent); });
       return { seconds: Math.round(base * (1 + percent / 100)), percent: percent };
     } catch (e) {
-      showStatus('Extra time could not be checked on this connection; tell your exam organiser.', 'warning');
+      showStatus(t('extra_time_unchecked'), 'warning');
       return { seconds: base, percent: 0 };
     }
   }
+  var savedOk = null; // announced when it changes (the first save, a failure, a recovery), not per keystroke
   function save() {
     var ok = store('localStorage', recKey, rec);
     if (ui.saved && current !== 'submitted') {
       ui.saved.hidden = false;
-      ui.saved.textContent = ok ? 'All answers saved on this device' : 'Warning: this browser cannot save your answers';
+      ui.saved.textContent = ok ? t('saved') : t('save_failed');
       ui.saved.className = ok ? '' : 'save-failed';
+      if (ok !== savedOk) { savedOk = ok; announce(ui.saved.textContent); }
     }
   }
 
@@ -201,15 +240,31 @@
 
   var controls = {}; // question id -> {q, fieldset, inputs}
 
+  // The text of an element with each <math> replaced by its TeX annotation (the build keeps it).
+  function spoken(node) {
+    var copy = node.cloneNode(true);
+    copy.querySelectorAll('math').forEach(function (m) {
+      var tex = m.querySelector('annotation[encoding="application/x-tex"]');
+      m.replaceWith(document.createTextNode(' ' + (tex ? tex.textContent : m.textContent) + ' '));
+    });
+    return copy.textContent.replace(/\s+/g, ' ').trim();
+  }
+
   function renderQuestions() {
     ui.questions.textContent = '';
+    // The heading names the form (aria-labelledby) and takes focus when the questions appear.
+    ui.questions.appendChild(el('h2', { id: 'questions-heading', tabindex: '-1' }, t('questions_heading')));
     rec.order.questions.forEach(function (qid, n) {
       var q = byId[qid];
       var base = 'q-' + n;
       var fs = el('fieldset', { class: 'question', 'data-question-id': q.id, 'data-type': q.type, 'aria-describedby': base + '-prompt' });
       var legend = el('legend');
-      legend.appendChild(el('span', { class: 'q-number' }, 'Question ' + (n + 1)));
-      if (q.points != null) legend.appendChild(el('span', { class: 'q-points' }, q.points + (q.points === 1 ? ' point' : ' points')));
+      legend.appendChild(el('span', { class: 'q-number' }, t('question_number', { n: n + 1 })));
+      if (q.points != null) {
+        // Read as "Question 1, 2 points", not "Question 12 points": the flex gap is not text.
+        legend.appendChild(el('span', { class: 'visually-hidden' }, t('list_separator')));
+        legend.appendChild(el('span', { class: 'q-points' }, tn('points', q.points)));
+      }
       fs.appendChild(legend);
       var prompt = el('div', { class: 'prompt', id: base + '-prompt' });
       prompt.innerHTML = q.prompt_html; // sanitised by the build
@@ -221,6 +276,9 @@
         label.appendChild(input);
         var span = el('span', { class: 'choice-text' }, text);
         if (html != null) span.innerHTML = html;
+        // Browsers leave MathML out of a label's accessible name, so a choice that is a formula
+        // would be a nameless radio button: name it with its text, each formula as its TeX source.
+        if (span.querySelector('math')) input.setAttribute('aria-label', spoken(span));
         label.appendChild(span);
         fs.appendChild(label);
         inputs.push(input);
@@ -232,10 +290,10 @@
           option(q.type === 'single' ? 'radio' : 'checkbox', cid, base + '-' + i, html[cid]);
         });
       } else if (q.type === 'true_false') {
-        option('radio', 'true', base + '-t', null, 'True');
-        option('radio', 'false', base + '-f', null, 'False');
+        option('radio', 'true', base + '-t', null, t('true'));
+        option('radio', 'false', base + '-f', null, t('false'));
       } else {
-        fs.appendChild(el('label', { for: base + '-a', class: 'answer-label' }, 'Your answer'));
+        fs.appendChild(el('label', { for: base + '-a', class: 'answer-label' }, t('your_answer')));
         var input = q.type === 'long_text' ? el('textarea', { rows: '8' })
           : el('input', q.type === 'numeric' ? { type: 'text', inputmode: 'decimal' } : { type: 'text' });
         input.id = base + '-a';
@@ -297,7 +355,7 @@
     clearTimeout(saveTimer);
     if (e.type === 'change') save();
     else {
-      if (ui.saved) ui.saved.textContent = 'Saving…';
+      if (ui.saved) ui.saved.textContent = t('saving');
       saveTimer = setTimeout(save, 300);
     }
   }
@@ -325,11 +383,25 @@
     var mm = (h && m < 10 ? '0' : '') + m, ss = (r < 10 ? '0' : '') + r;
     return (h ? h + ':' : '') + mm + ':' + ss;
   }
+  // A ticking clock distresses some candidates: they may hide it (kept for this browser). The
+  // thresholds are still shown in the status area and announced.
+  var TIMER_HIDDEN_KEY = 'examsite:timer-hidden';
   function renderTimer() {
-    ui.timer.hidden = false;
-    ui.timer.textContent = 'Time left ' + format(rec.remaining) + (current === 'paused' ? ' (paused)' : '');
+    var hide = !!load('localStorage', TIMER_HIDDEN_KEY);
+    ui.timer.hidden = hide;
+    ui.timer.textContent = t(current === 'paused' ? 'timer_paused' : 'timer', { time: format(rec.remaining) });
     ui.timer.dataset.remaining = String(Math.ceil(rec.remaining));
     ui.timer.classList.toggle('timer-low', rec.remaining <= 300);
+    if (ui.timerToggle) {
+      ui.timerToggle.hidden = false;
+      ui.timerToggle.textContent = t(hide ? 'timer_show' : 'timer_hide');
+    }
+  }
+  if (ui.timerToggle) {
+    ui.timerToggle.addEventListener('click', function () {
+      store('localStorage', TIMER_HIDDEN_KEY, load('localStorage', TIMER_HIDDEN_KEY) ? null : true);
+      renderTimer();
+    });
   }
   function tick() {
     account();
@@ -345,10 +417,11 @@
     }
     if (current !== 'running') return;
     if (rec.remaining <= 0) { submitFinal('time_up'); return; }
-    WARN_AT.forEach(function (t) {
-      if (rec.remaining <= t && (rec.time_limit || part.time_limit_seconds) > t && rec.warned.indexOf(t) === -1) {
-        rec.warned.push(t);
-        showStatus((t >= 60 ? t / 60 + (t === 60 ? ' minute' : ' minutes') : t + ' seconds') + ' left.', 'warning');
+    // Thresholds only: the status area shows it and the live region says it, once each.
+    WARN_AT.forEach(function (at) {
+      if (rec.remaining <= at && (rec.time_limit || part.time_limit_seconds) > at && rec.warned.indexOf(at) === -1) {
+        rec.warned.push(at);
+        showStatus(tn('minutes_left', at / 60), 'warning');
       }
     });
   }
@@ -362,7 +435,7 @@
     setState('paused');
     setInputsDisabled(true);
     renderTimer();
-    showStatus('Renewing the proctoring session. Your answers and remaining time are kept.', 'info');
+    showStatus(t('renewing'), 'info');
     var entry = queueSubmission('interim', 'session_refresh');
     rec.refresh += 1;
     rec.session_started_at = null;
@@ -480,7 +553,7 @@
   function queueSubmission(kind, reason) {
     var id = uuid4();
     var entry = { id: id, url: data.submission.url, recKey: recKey, payload: payload(kind, reason, id) };
-    if (!outbox.add(entry)) showStatus('This browser cannot store your answers; keep this page open.', 'warning');
+    if (!outbox.add(entry)) showStatus(t('outbox_unavailable'), 'warning');
     if (kind === 'final') { rec.pending_final = entry; save(); }
     outbox.kick();
     return entry;
@@ -502,19 +575,21 @@
     var missing = rec.order.questions.map(function (qid, n) { return rec.answers[qid] === undefined ? n + 1 : 0; })
       .filter(Boolean);
     var dialog = el('dialog', { id: 'confirm-submit', 'aria-labelledby': 'confirm-title' });
-    dialog.appendChild(el('h2', { id: 'confirm-title' }, 'Submit your answers?'));
+    dialog.appendChild(el('h2', { id: 'confirm-title' }, t('confirm_title')));
     dialog.appendChild(el('p', {}, missing.length
-      ? 'Unanswered: ' + missing.map(function (n) { return 'Question ' + n; }).join(', ') + '.'
-      : 'You have answered every question.'));
-    dialog.appendChild(el('p', {}, 'You cannot change your answers after submitting.'));
-    var yes = el('button', { type: 'button', id: 'confirm-yes' }, 'Submit');
-    var no = el('button', { type: 'button', id: 'confirm-no' }, 'Keep working');
+      ? t('confirm_unanswered', { questions: missing.map(function (n) { return t('question_number', { n: n }); }).join(t('list_separator')) })
+      : t('confirm_all_answered')));
+    dialog.appendChild(el('p', {}, t('confirm_final')));
+    var yes = el('button', { type: 'button', id: 'confirm-yes' }, t('confirm_yes'));
+    var no = el('button', { type: 'button', id: 'confirm-no' }, t('confirm_no'));
     dialog.appendChild(yes);
     dialog.appendChild(no);
-    document.body.appendChild(dialog);
+    $('exam-main').appendChild(dialog); // inside the main landmark, like everything else
+    // Back to the Submit button when the candidate keeps working, so the keyboard is where it was.
+    function keepWorking() { dialog.remove(); ui.submit.focus(); }
     yes.addEventListener('click', function () { dialog.close(); dialog.remove(); submitFinal('submit'); });
-    no.addEventListener('click', function () { dialog.close(); dialog.remove(); });
-    dialog.addEventListener('cancel', function () { dialog.remove(); });
+    no.addEventListener('click', function () { dialog.close(); keepWorking(); });
+    dialog.addEventListener('cancel', keepWorking);
     dialog.showModal();
     no.focus();
   }
@@ -530,27 +605,28 @@
     setInputsDisabled(true);
     if (rec.remaining > 0 || reason !== 'time_up') renderTimer();
     var entry = rec.pending_final && outbox.has(rec.pending_final.id) ? rec.pending_final : queueSubmission('final', reason);
-    await awaitDelivery(entry);
+    var delivery = awaitDelivery(entry);
+    focusStatus(); // the inputs are disabled now: focus goes to what happens next
+    await delivery;
   }
 
   function awaitDelivery(entry) {
-    showStatus(reasonText(entry) + 'Sending your answers…', 'info');
+    showStatus(reasonText(entry) + t('sending'), 'info');
     return new Promise(function (resolve) {
       outbox.on(entry.id, async function (event, info) {
         if (event === 'failed') {
-          var actions = info.attempt >= 3 ? [{ label: 'Download my answers', id: 'download-answers', onClick: function () { download(entry); } }] : [];
-          showStatus('The server did not accept your answers yet (attempt ' + info.attempt + '). Retrying in ' +
-            Math.ceil(info.delay / 1000) + ' s. Your answers are safe on this device; keep this page open.', 'warning', actions);
+          var actions = info.attempt >= 3 ? [{ label: t('download_answers'), id: 'download-answers', onClick: function () { download(entry); } }] : [];
+          showStatus(t('send_retrying', { attempt: info.attempt, seconds: Math.ceil(info.delay / 1000) }), 'warning', actions);
         } else if (event === 'rejected') {
-          showStatus('The server refused your answers. Download them and give the file to your exam organiser; ' +
-            'they are also kept on this device and sent again on your next visit.', 'error', [
-            { label: 'Download my answers', id: 'download-answers', onClick: function () { download(entry); } },
-            { label: 'Try again', id: 'retry', onClick: function () { outbox.retry(entry.id); } },
+          showStatus(t('send_refused'), 'error', [
+            { label: t('download_answers'), id: 'download-answers', onClick: function () { download(entry); } },
+            { label: t('try_again'), id: 'retry', onClick: function () { outbox.retry(entry.id); } },
           ]);
+          focusStatus();
         } else if (event === 'accepted') {
           if (session) {
             // complete(), not stop(): stop() means "without submitting" (seed 000).
-            showStatus('Your answers are in. Closing the proctoring session…', 'info');
+            showStatus(t('closing_session'), 'info');
             try { await sdk.complete(); } catch (e) { /* answers are in; the SDK reports via onError */ }
             session = false;
           }
@@ -562,7 +638,7 @@
     });
   }
   function reasonText(entry) {
-    return entry.payload.reason === 'time_up' ? 'Time is up. ' : '';
+    return entry.payload.reason === 'time_up' ? t('time_up') + ' ' : '';
   }
 
   function confirmation() {
@@ -572,15 +648,17 @@
     ui.questions.hidden = true;
     ui.actions.hidden = true;
     ui.timer.hidden = true;
+    if (ui.timerToggle) ui.timerToggle.hidden = true;
     ui.saved.hidden = true;
     var actions = [];
     if (part.next_url) {
       var next = new URL(part.next_url, location.href);
       next.search = location.search; // keeps ?attendee and ?session for the next part
-      actions.push({ label: 'Continue to part ' + (part.index + 1), href: next.href, id: 'next-part' });
+      actions.push({ label: t('next_part', { n: part.index + 1 }), href: next.href, id: 'next-part' });
     }
-    showStatus('Your answers have been submitted. Submission ID: ', 'success', actions);
+    showStatus(t('submitted') + ' ', 'success', actions);
     ui.status.querySelector('.status-message').appendChild(el('code', { id: 'submission-id' }, rec.submitted.submission_id));
+    focusStatus();
   }
 
   // ---------------------------------------------------------------- the session
@@ -589,7 +667,7 @@
     if (current !== 'ready' && current !== 'error') return;
     setState('starting');
     ui.start.disabled = true;
-    showStatus('Starting the proctoring session…', 'info');
+    showStatus(t('starting'), 'info');
     // A session older than the guard's limit (a candidate back after a long break) is not reused.
     if (rec.session_started_at !== null && Date.now() - rec.session_started_at >= refreshAfterMs) {
       rec.refresh += 1;
@@ -600,7 +678,7 @@
     try {
       res = await sdk.start(ids);
     } catch (e) {
-      fail('The proctoring session could not start: ' + e.message + '. Fix the problem, then try again.', startExam);
+      fail(t('start_failed', { error: e.message }), startExam);
       return;
     }
     session = true;
@@ -617,24 +695,35 @@
     ui.actions.hidden = false;
     lastTick = Date.now();
     setState('running');
-    showStatus('The exam is running. Your answers are saved as you go.', 'info');
+    showStatus(t('running'), 'info');
     renderTimer();
+    // The Start button just vanished: focus goes to the content it revealed.
+    $('questions-heading').focus();
     ticker = ticker || setInterval(tick, 1000);
     if (!navigator.onLine) pause('network');
   }
   ui.start.addEventListener('click', startExam);
 
   var pausedFor = null;
+  var focusBeforePause = null; // the control the candidate was on, given back when the exam continues
   async function pause(why) {
     if (current !== 'running') return;
     account();
     pausedFor = why;
+    focusBeforePause = document.activeElement;
     setState('paused');
     setInputsDisabled(true);
     renderTimer();
     store('localStorage', recKey, rec);
-    showStatus('You are offline. The exam and its timer are paused; your answers are safe on this device.', 'warning');
+    showStatus(t('offline_paused'), 'warning');
+    focusStatus(); // the focused input is disabled now; the message says why
     try { await sdk.pause('Network disconnected'); } catch (e) { /* offline: the SDK reports via onError */ }
+  }
+  function restoreFocus() {
+    var back = focusBeforePause;
+    focusBeforePause = null;
+    if (back && back !== document.body && document.contains(back) && !back.closest('[hidden]')) back.focus();
+    else if ($('questions-heading')) $('questions-heading').focus();
   }
   async function resume() {
     if (current !== 'paused' || pausedFor !== 'network' || refreshing) return;
@@ -646,7 +735,8 @@
     setState('running');
     setInputsDisabled(false);
     renderTimer();
-    showStatus('Back online. The exam continues.', 'info');
+    showStatus(t('back_online'), 'info');
+    restoreFocus();
   }
   window.addEventListener('offline', function () { pause('network'); });
   // The SDK saw the connection drop (legacy: networkDisconnectionCallback), perhaps while the browser
@@ -654,20 +744,24 @@
   function networkLost() {
     if (current !== 'running') return;
     pause('network');
-    showStatus('The proctoring service lost its internet connection. The exam and its timer are paused; ' +
-      'your answers are safe on this device. Continue once your connection is back.', 'warning',
-      [{ label: 'Continue the exam', id: 'resume-exam', onClick: function () { if (navigator.onLine) resume(); } }]);
+    showStatus(t('connection_lost'), 'warning',
+      [{ label: t('resume_exam'), id: 'resume-exam', onClick: function () { if (navigator.onLine) resume(); } }]);
+    focusStatus();
   }
   window.addEventListener('online', function () { outbox.kick(); resume(); });
 
   function onSdkError(e) {
-    var text = 'Proctoring: ' + e.message + (e.code ? ' (' + e.code + ')' : '');
+    var error = e.message + (e.code ? ' (' + e.code + ')' : '');
     if (current === 'running' || current === 'paused' || current === 'submitting') {
-      // Shown, never destructive: the questions and answers stay as they are.
-      showStatus(text + '. Your answers are safe; carry on unless your exam organiser says otherwise.', 'error',
-        [{ label: 'Dismiss', id: 'dismiss', onClick: function () { ui.status.textContent = ''; } }]);
+      // Shown, never destructive: the questions and answers stay as they are. Focus stays where the
+      // candidate is working (role=alert announces it); Dismiss hands focus back to the questions.
+      showStatus(t('sdk_error_running', { error: error }), 'error',
+        [{ label: t('dismiss'), id: 'dismiss', onClick: function () {
+          ui.status.textContent = '';
+          if ($('questions-heading') && current === 'running') $('questions-heading').focus();
+        } }]);
     } else if (current !== 'error') {
-      showStatus(text, 'error');
+      showStatus(t('sdk_error', { error: error }), 'error');
     }
   }
 
@@ -694,7 +788,7 @@
     loaderFailed = true;
     clearTimeout(loaderTimer);
     if (current === 'identify' || (rec && rec.submitted)) return; // told after the ID is given
-    fail('The proctoring service could not be loaded. Check your internet connection, then try again.', reloadLoader);
+    fail(t('loader_failed'), reloadLoader);
   }
   function reloadLoader() {
     var old = $('proview-loader');
@@ -702,7 +796,7 @@
     old.remove();
     loaderFailed = false;
     setState('loading');
-    showStatus('Preparing the exam…', 'info');
+    showStatus(t('preparing'), 'info');
     armLoaderTimeout();
     document.body.appendChild(s);
   }
@@ -721,23 +815,27 @@
     if (!sdkReady || !rec || initDone || initBusy || rec.submitted) return; // identified() calls again
     initBusy = true;
     setState('loading');
-    showStatus('Connecting to the proctoring service…', 'info');
+    showStatus(t('connecting'), 'info');
     try {
       await sdk.init(pv, { attendee: attendee, workflow: workflow, session: sessionIdentifier() });
       sdk.limitLanguages(pv.languages);
       initDone = true;
     } catch (e) {
-      fail('The proctoring service could not be started: ' + e.message + '.', initSdk);
+      fail(t('init_failed', { error: e.message }), initSdk);
       return;
     } finally { initBusy = false; }
     ready();
   }
 
+  var focusStart = false; // set once the candidate acted on something that has since gone
   function ready() {
     setState('ready');
     ui.start.disabled = false;
-    ui.start.textContent = rec.started_at ? 'Resume exam' : 'Start exam';
-    showStatus('Read the instructions, then start when you are ready.', 'info');
+    ui.start.textContent = rec.started_at ? t('resume') : t('start');
+    showStatus(t('ready'), 'info');
+    // The ID form (or a Try again button) that had focus is gone: the next step is Start. On a
+    // plain page load focus stays at the top, so the instructions are read first.
+    if (focusStart && (!document.activeElement || document.activeElement === document.body)) ui.start.focus();
     // After a guard refresh the candidate continues without another click.
     if (load('sessionStorage', RESUME_KEY)) {
       store('sessionStorage', RESUME_KEY, null);
@@ -759,7 +857,7 @@
     if (loaderFailed) { loaderFailure(); return; }
     setState('loading');
     if (sdkReady) initSdk();
-    else showStatus('Preparing the exam…', 'info');
+    else showStatus(t('preparing'), 'info');
   }
 
   ui.identify.addEventListener('submit', function (e) {
@@ -769,6 +867,7 @@
     attendee = value;
     store('sessionStorage', ID_KEY, value); // a reload in this tab keeps it
     ui.identify.hidden = true;
+    focusStart = true;
     identified();
   });
 
@@ -783,7 +882,7 @@
   else {
     setState('identify');
     ui.identify.hidden = false;
-    showStatus('Enter your candidate ID to begin.', 'info');
+    showStatus(t('identify'), 'info');
     ui.attendeeInput.focus();
   }
   if (sdk.loaded()) sdkLoaded();

@@ -85,12 +85,14 @@ def test_examples_layout(examples):
     _, out, keys, summary = examples
     files = read_tree(out)
     assert {"algebra-quiz/index.html", "data-structures-final/index.html", "data-structures-final/part-2/index.html",
+            "physics-kinematics/index.html", "chimie-etats/index.html",
             "manifest.json", "robots.txt", "_headers"} <= set(files)
     assert any(re.fullmatch(r"assets/exam\.[0-9a-f]{16}\.js", name) for name in files)
     assert any(re.fullmatch(r"assets/exam\.[0-9a-f]{16}\.css", name) for name in files)
     assert any(re.fullmatch(r"assets/img/triangle\.[0-9a-f]{16}\.svg", name) for name in files)
-    assert sorted(p.name for p in keys.iterdir()) == ["algebra-quiz.json", "data-structures-final.json"]
-    assert (summary.exams, summary.parts, summary.pages) == (2, 3, 3)
+    assert sorted(p.name for p in keys.iterdir()) == ["algebra-quiz.json", "chimie-etats.json",
+                                                      "data-structures-final.json", "physics-kinematics.json"]
+    assert (summary.exams, summary.parts, summary.pages) == (4, 5, 5)
     assert files["robots.txt"] == b"User-agent: *\nDisallow: /\n"
 
 

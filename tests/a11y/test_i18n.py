@@ -1,0 +1,152 @@
+"""Message catalogues (generator/i18n.py): complete catalogues, overrides from exams.yaml, warnings
+for missing messages, errors for unknown keys, and what reaches the page."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from sitekit import CONFIG, EXAM, build_site, make_site, problems
+
+from generator import i18n
+from generator.cache import site_salt
+from generator.config import load_config
+from generator.diagnostics import Diagnostics
+from generator.render import PageOptions
+
+SHIPPED = ("en", "fr", "es", "de", "ar")
+
+
+def page_data(html: bytes) -> dict:
+    match = re.search(rb'<script type="application/json" id="examsite-data">(.*?)</script>', html, re.S)
+    return json.loads(match.group(1))
+
+
+@pytest.mark.parametrize("lang", SHIPPED)
+def test_shipped_catalogues_are_complete_and_consistent(lang):
+    english = i18n.reference()
+    own = i18n.catalogue(lang)
+    assert own is not None
+    assert set(english) <= set(own), f"{lang} lacks {sorted(set(english) - set(own))}"
+    for key, text in own.items():
+        assert i18n.known_key(key), f"{lang}: unknown key {key}"
+        assert text.strip(), f"{lang}: {key} is empty"
+        assert i18n.placeholders(text) <= i18n.allowed_placeholders(key), f"{lang}: {key} has a foreign placeholder"
+    assert not i18n.messages_for(lang).missing
+
+
+def test_arabic_plural_forms_follow_cldr():
+    ar = i18n.messages_for("ar")
+    assert ar.plural("minutes", 1) == "دقيقة واحدة"
+    assert ar.plural("minutes", 2) == "دقيقتان"
+    assert ar.plural("minutes", 5) == "5 دقائق"
+    assert ar.plural("minutes", 11) == "11 دقيقة"
+    assert i18n.messages_for("fr").plural("minutes", 0) == "0 minute"  # French: 0 is singular
+    assert i18n.messages_for("en").plural("minutes", 0) == "0 minutes"
+
+
+def test_a_regional_language_uses_its_base_catalogue_and_its_own_overrides():
+    messages = i18n.messages_for("fr-CA", (("fr-CA", (("start", "Débuter l’examen"),)),))
+    assert messages.text("start") == "Débuter l’examen"
+    assert messages.text("resume") == "Reprendre l’examen"
+    assert not messages.missing
+
+
+def test_a_language_without_a_catalogue_is_a_warning_and_english(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    exam = EXAM.replace("time_limit: 30", "lang: pt\ntime_limit: 30")
+    config = make_site(tmp_path, {"sample": exam}, CONFIG.replace("languages: [en, fr]", "languages: [en, fr, pt]"))
+    found = problems(config)
+    assert found == ["exams/sample.yaml:1:1: warning: there is no message catalogue for 'pt' (available: ar, de, en, "
+                     "es, fr); the page's interface is in English: add messages.pt to exams.yaml"]
+    summary = build_site(config, tmp_path / "out", tmp_path / "keys")
+    assert summary.warnings == 1
+    html = (tmp_path / "out" / "sample" / "index.html").read_bytes()
+    assert b'<html lang="pt" dir="ltr"' in html
+    assert b'<button type="button" id="start-exam" disabled>Start exam</button>' in html
+    assert page_data(html)["messages"]["start"] == "Start exam"
+
+
+def test_a_partial_override_for_a_new_language_warns_with_the_missing_keys(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    config = CONFIG.replace("languages: [en, fr]", "languages: [en, fr, pt]") + (
+        "messages:\n  pt:\n    start: Começar o exame\n    minutes_one: '{n} minuto'\n    minutes_other: '{n} minutos'\n")
+    exam = EXAM.replace("time_limit: 30", "lang: pt\ntime_limit: 30")
+    site = make_site(tmp_path, {"sample": exam}, config)
+    [warning] = problems(site)
+    assert warning.startswith("exams/sample.yaml:1:1: warning: ")
+    missing = len(i18n.reference()) - 3
+    assert f"{missing} interface message(s) are missing for 'pt' (page_part_of, " in warning
+    assert warning.endswith("English is used for them: add them under messages.pt in exams.yaml")
+    build_site(site, tmp_path / "out", tmp_path / "keys")
+    html = (tmp_path / "out" / "sample" / "index.html").read_bytes().decode()
+    assert ">Começar o exame</button>" in html
+    assert "<strong id=\"exam-time-limit\">30 minutos</strong>" in html
+    assert page_data(html.encode())["messages"]["resume"] == "Resume exam"  # English, never empty
+
+
+def test_an_override_reaches_the_template_and_the_runtime(tmp_path):
+    config = CONFIG + "messages:\n  en:\n    start: Begin the exam\n    timer_hide: Hide the clock\n"
+    site = make_site(tmp_path, config=config)
+    assert problems(site) == []
+    build_site(site, tmp_path / "out", tmp_path / "keys")
+    html = (tmp_path / "out" / "sample" / "index.html").read_bytes()
+    assert b">Begin the exam</button>" in html and b">Hide the clock</button>" in html
+    data = page_data(html)
+    assert data["messages"]["start"] == "Begin the exam"
+    assert not any(key.startswith("page_") for key in data["messages"])  # the template's own stay out
+
+
+@pytest.mark.parametrize("messages, line, message", [
+    ("  fr:\n    strat: Go\n", 7, "error: unknown message 'strat' in messages for 'fr'; did you mean 'start'?"),
+    ("  fr:\n    timer: 'Reste {temps}'\n", 7,
+     "error: message 'timer' for 'fr' uses {temps}, which the page does not fill in (it knows: {time})"),
+    ("  fr:\n    start: ''\n", 7, "error: message 'start' for 'fr' must be a non-empty text, not empty text"),
+    ("  French:\n    start: Go\n", 6, "error: 'French' under 'messages' is not a language code such as en, fr or pt-BR"),
+    ("  fr: [start]\n", 6, "error: messages for 'fr' must be a mapping of keys and values, not a list"),
+])
+def test_invalid_overrides_are_errors_at_their_line(tmp_path, monkeypatch, messages, line, message):
+    monkeypatch.chdir(tmp_path)  # diagnostics name paths relative to the working folder, as the CLI does
+    site = make_site(tmp_path, config=CONFIG + "messages:\n" + messages)
+    found = problems(site)
+    assert len(found) == 1 and found[0].startswith(f"exams.yaml:{line}:") and found[0].endswith(message), found
+
+
+def test_a_misspelt_messages_section_is_an_unknown_key(tmp_path):
+    site = make_site(tmp_path, config=CONFIG + "mesages:\n  fr: {start: Go}\n")
+    assert any("unknown key 'mesages' in the site configuration; did you mean 'messages'?" in p for p in problems(site))
+
+
+def test_plural_forms_other_languages_have_are_accepted(tmp_path):
+    site = make_site(tmp_path, config=CONFIG + "messages:\n  ar:\n    minutes_few: '{n} دقائق'\n")
+    assert problems(site) == []
+
+
+def test_the_build_cache_key_covers_overrides_and_catalogues(tmp_path, monkeypatch):
+    """A stale cache must never serve a page with old texts: both kinds of input change the key."""
+    plain = make_site(tmp_path / "a")
+    changed = make_site(tmp_path / "b", config=CONFIG + "messages:\n  en: {start: Begin}\n")
+    options = PageOptions()
+
+    def salt(path: Path) -> bytes:
+        config = load_config(path, None, Diagnostics())
+        return site_salt(config, options, {})
+
+    monkeypatch.chdir(tmp_path)
+    base = salt(plain)
+    assert salt(changed) != base
+    catalogues = tmp_path / "messages"
+    catalogues.mkdir()
+    for path in i18n.MESSAGES_DIR.glob("*.json"):
+        (catalogues / path.name).write_bytes(path.read_bytes())
+    import generator.cache as cache_module
+    package = tmp_path / "package"
+    package.mkdir()
+    (package / "messages").symlink_to(catalogues)
+    monkeypatch.setattr(cache_module, "PACKAGE_DIR", package)
+    before = salt(plain)
+    fr = catalogues / "fr.json"
+    fr.write_text(fr.read_text(encoding="utf-8").replace("Commencer l’examen", "Démarrer l’examen"), encoding="utf-8")
+    assert salt(plain) != before
