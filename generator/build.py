@@ -176,6 +176,7 @@ def _run(config_path: Path, env: str | None, diagnostics: Diagnostics, page_opti
          run: RunOptions, write_cache: bool) -> _Built | None:
     """Every exam loaded, validated and rendered (from the cache when it can be), in the
     configuration's order; the diagnostics a one-process, cacheless build would report."""
+    started = time.time()
     config = load_config(config_path, env, diagnostics)
     if config is None:
         return None
@@ -207,7 +208,7 @@ def _run(config_path: Path, env: str | None, diagnostics: Diagnostics, page_opti
                 found[index] = hit
         progress(len(found))
     missing = [index for index in range(total) if index not in found]
-    work = Work(config, page_options, render, cache if write_cache else None)
+    work = Work(config, page_options, render, cache if write_cache else None, started)
     made = run_exams(work, [lookups[index] for index in missing], run.jobs or default_jobs(), progress)
     found.update(zip(missing, made))
     results = [found[index] for index in range(total)]

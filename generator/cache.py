@@ -42,6 +42,7 @@ FORMAT = b"examsite-cache 2\n"
 PACKAGE_DIR = Path(__file__).parent
 # Libraries whose output ends up in pages: a new version may render differently.
 PRUNE_AFTER_DAYS = 14
+MTIME_SLACK_SECONDS = 2.0  # file systems with 1-2 s timestamps
 RENDERING_LIBRARIES = ("markdown", "nh3", "jinja2", "markupsafe", "pygments", "latex2mathml", "pyyaml")
 
 
@@ -167,9 +168,19 @@ class BuildCache:
             pass
         return removed
 
-    def store(self, lookup: Lookup, result: ExamResult) -> None:
-        """Keep a result with no errors; an unwritable cache only costs the next build time."""
+    def store(self, lookup: Lookup, result: ExamResult, build_started: float) -> None:
+        """Keep a result with no errors; an unwritable cache only costs the next build time.
+
+        Not when any of the exam's files was written since the build started (less a slack for
+        coarse file times): a file saved while the build read it could pair the hash of its new
+        bytes with pages made from its old ones."""
         if lookup.key is None or result.output is None or result.has_errors:
+            return
+        try:
+            if any(path.stat().st_mtime >= build_started - MTIME_SLACK_SECONDS
+                   for path in (lookup.source, *result.dependencies)):
+                return
+        except OSError:
             return
         dependencies = [(str(path), file_digest(path)) for path in result.dependencies]
         if any(digest is None for _, digest in dependencies):

@@ -37,6 +37,7 @@ class Work:
     options: PageOptions
     render: bool  # False when the site already has errors: load and validate only
     cache: BuildCache | None  # where to keep the results, None for a --no-cache or read-only run
+    started: float = 0.0  # when the build started (time.time()): files written since are not trusted
 
 
 def default_jobs() -> int:
@@ -72,7 +73,7 @@ def chunked(items: Sequence[Lookup], workers: int) -> list[Sequence[Lookup]]:
 def _chunk(work: Work, lookups: Sequence[Lookup], progress: Progress | None = None) -> list[ExamResult]:
     def done(index: int, result: ExamResult) -> None:
         if work.cache is not None:
-            work.cache.store(lookups[index], result)
+            work.cache.store(lookups[index], result, work.started)
         if progress is not None:
             progress(1)
 

@@ -10,6 +10,7 @@ import io
 import os
 import shutil
 import sys
+import time
 import zlib
 from pathlib import Path
 
@@ -62,9 +63,17 @@ def corpus_site(tmp_path_factory) -> Path:
     return site
 
 
+def settled(root: Path) -> None:
+    """Date the files a minute back: the cache keeps nothing made from files written during a build."""
+    past = time.time() - 60
+    for path in root.rglob("*"):
+        os.utime(path, (past, past))
+
+
 def fresh_copy(site: Path, tmp_path: Path) -> Path:
     target = tmp_path / "site"
     shutil.copytree(site, target, ignore=shutil.ignore_patterns(".examsite", "output", "keys"))
+    settled(target)
     return target / "exams.yaml"
 
 
@@ -106,6 +115,7 @@ def _problem_site(tmp_path: Path) -> Path:
                 prompt: Pick *one* of {index}.
                 choices: [{{text: same}}, {{text: same, correct: true}}]
             """))
+    settled(config.parent)
     return config
 
 
@@ -300,6 +310,15 @@ def test_chunks_cover_every_exam_in_order():
         chunks = chunked(list(range(count)), 2)
         assert [item for chunk in chunks for item in chunk] == list(range(count))
         assert max(len(chunk) for chunk in chunks) <= MAX_CHUNK
+
+
+def test_files_written_during_a_build_are_not_cached(corpus_site, tmp_path):
+    config = fresh_copy(corpus_site, tmp_path)
+    _change_markdown(config.parent)  # just now: as if saved while the build read it
+    first = built(config, "first", cache=True)
+    assert len(_entries(config)) == 5  # every exam but the one whose instructions were just written
+    second = built(config, "second", cache=True)
+    assert second[2].reused == 5 and second[:2] == first[:2]
 
 
 def test_unused_old_entries_are_pruned(corpus_site, tmp_path):
