@@ -87,6 +87,7 @@ def preview_options(config: SiteConfig, fake_proview: bool, submission_url: str,
 
 
 TEXT_SUFFIXES = (".yaml", ".yml", ".md")
+FULL_REBUILD_SLICE = 32  # exams per slice of a full rebuild in the server (a renderer each)
 
 
 class Stopped(Exception):
@@ -240,8 +241,14 @@ class IncrementalSite:
             lookups = [Lookup(path, None) for path in config.exam_files]
         found = {lookup.source: hit for lookup in lookups if cache and (hit := cache.load(lookup)) is not None}
         missing = [lookup for lookup in lookups if lookup.source not in found]
-        for result in run_exams(Work(config, options, True, cache), missing, jobs, self._check_stop):
-            found[result.source] = result
+        work = Work(config, options, True, cache, started=time.time())
+        # In the server's thread, in slices: a stop request is seen between slices even where
+        # the build's pipeline reports no progress.
+        step = len(missing) if jobs > 1 else FULL_REBUILD_SLICE
+        for start in range(0, len(missing), max(1, step)):
+            self._check_stop()
+            for result in run_exams(work, missing[start:start + step], jobs, self._check_stop):
+                found[result.source] = result
         for source, result in found.items():
             previous = self._exams.get(source)
             output = result.output if result.output is not None and not result.has_errors else \

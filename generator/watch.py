@@ -182,9 +182,13 @@ def _folders_of(target: str) -> set[str]:
 
 
 def _matches(path: str, target: str) -> bool:
+    if path == target:
+        return True
+    if not _GLOB.search(target) or os.path.basename(path).startswith("."):
+        return False  # as glob: no hidden files (editors' temporary files)
     if "**" in target:  # everything below the fixed part (fnmatch's `*` crosses folders anyway)
         return path.startswith(target.split("**", 1)[0])
-    return path == target or (bool(_GLOB.search(target)) and fnmatch.fnmatchcase(path, target))
+    return fnmatch.fnmatchcase(path, target)
 
 
 class SiteWatcher(PollingWatcher):

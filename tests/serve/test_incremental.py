@@ -191,3 +191,15 @@ def test_manifest_cache_writes_the_builds_bytes(epoch, monkeypatch):
     files = {**files, "a/index.html": b"A2"}
     assert cache.manifest(files, entries[1:], "examsite 0") == manifest_bytes(files, entries[1:], "examsite 0")
     assert cache.manifest(files, [], "examsite 0") == manifest_bytes(files, [], "examsite 0")
+
+
+def test_a_stopping_server_abandons_a_rebuild(site):
+    from generator.incremental import Stopped
+
+    builder = preview(site)
+    builder.rebuild()
+    builder.stopping.set()  # what Ctrl-C does from the server's thread
+    with pytest.raises(Stopped):
+        builder.rebuild()
+    with pytest.raises(Stopped):
+        builder.rebuild([(site / "exams" / "algebra-quiz.yaml").resolve()])

@@ -91,4 +91,6 @@ def test_saves_renames_deletions_and_new_files(watched):
     made = running.collect(lambda: (folder.mkdir(parents=True), time.sleep(0.2), (folder / "x.html").write_text("x")),
                            root)
     assert made == {"templates/partials/x.html"}
+    # An editor's temporary file, renamed over the template: the template only.
+    assert running.collect(lambda: save(folder / "x.html", "y"), root) == {"templates/partials/x.html"}
     assert running.collect(lambda: (root / "notes.txt").write_text("not watched"), root, timeout=0.5) == set()
