@@ -835,7 +835,8 @@
     showStatus(t('ready'), 'info');
     // The ID form (or a Try again button) that had focus is gone: the next step is Start. On a
     // plain page load focus stays at the top, so the instructions are read first.
-    if (focusStart && (!document.activeElement || document.activeElement === document.body)) ui.start.focus();
+    var at = document.activeElement; // still the hidden form's input until the browser's next frame
+    if (focusStart && (!at || at === document.body || !document.contains(at) || at.closest('[hidden]'))) ui.start.focus();
     // After a guard refresh the candidate continues without another click.
     if (load('sessionStorage', RESUME_KEY)) {
       store('sessionStorage', RESUME_KEY, null);
