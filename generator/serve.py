@@ -230,6 +230,11 @@ def serve(options: ServeOptions, echo: Echo) -> None:
         echo(f"submissions: {shown_path(options.database_path)} (list them with: examsite submissions)")
 
         def listening() -> None:  # runs once the loop runs: the port is listening by then
+            # From now on Ctrl-C stops the loop between callbacks. A KeyboardInterrupt raised in
+            # the middle of one can be swallowed: livereload's reload_waiters catches everything.
+            loop = IOLoop.current()
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                loop.asyncio_loop.add_signal_handler(signum, loop.stop)  # type: ignore[attr-defined]
             for exam in result.exams:
                 echo(f"  {exam.title}: {options.base_url}{exam.parts[0][1]}")
             echo(f"  all exams: {options.base_url}")

@@ -268,8 +268,12 @@ class SiteWatcher(PollingWatcher):
                 task["func"](matched)
 
     def close(self) -> None:
+        """Idempotent; the server's loop may already have closed the descriptor (all_fds)."""
         if self._inotify is not None:
-            if self._loop is not None:
-                self._loop.remove_handler(self._inotify.fd)
-            self._inotify.close()
+            try:
+                if self._loop is not None:
+                    self._loop.remove_handler(self._inotify.fd)
+                self._inotify.close()
+            except (OSError, ValueError, RuntimeError):
+                pass
             self._inotify = None
