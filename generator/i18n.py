@@ -12,6 +12,7 @@ without a message, falls back to English, and the build reports that as a warnin
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from dataclasses import dataclass
@@ -164,3 +165,16 @@ def missing_warning(messages: Messages) -> str | None:
     shown = ", ".join(messages.missing[:5]) + (", ..." if len(messages.missing) > 5 else "")
     return (f"{len(messages.missing)} interface message(s) are missing for '{messages.lang}' ({shown}); "
             f"English is used for them: add them under messages.{messages.lang} in exams.yaml")
+
+
+# highlight.py names each code block for screen readers, in English: "<Language> code". Pages say it
+# in the exam's language (page_code_label); the language's own name stays as Pygments spells it.
+_CODE_LABEL = re.compile(r'<span class="visually-hidden">([^<]+?) code</span><pre>')
+
+
+def localize_code_labels(html_text: str, messages: Messages) -> str:
+    if "<pre>" not in html_text:
+        return html_text
+    label = html.escape(messages.text("page_code_label", language="\0"), quote=False)
+    return _CODE_LABEL.sub(
+        lambda m: '<span class="visually-hidden">' + label.replace("\0", m.group(1)) + "</span><pre>", html_text)

@@ -128,7 +128,7 @@ class PageRenderer:
             rendered = self.markdown.render(text, prefix)
             images.extend(rendered.images)
             origins.update(rendered.remote_origins)
-            return rendered.html
+            return i18n.localize_code_labels(rendered.html, messages)
 
         def question(q: Question) -> dict:
             data = {"id": q.id, "type": q.TYPE, "points": q.points, "prompt_html": html(q.prompt)}

@@ -150,3 +150,16 @@ def test_the_build_cache_key_covers_overrides_and_catalogues(tmp_path, monkeypat
     fr = catalogues / "fr.json"
     fr.write_text(fr.read_text(encoding="utf-8").replace("Commencer l’examen", "Démarrer l’examen"), encoding="utf-8")
     assert salt(plain) != before
+
+
+def test_code_blocks_are_named_in_the_exam_language(tmp_path):
+    """highlight.py's screen-reader label ("Python code") follows the exam's language."""
+    prompt = 'prompt: "Que fait ce code ?\\n\\n```python\\nprint(1)\\n```\\n"'
+    exam = EXAM.replace("time_limit: 30", "lang: fr\ntime_limit: 30").replace("prompt: Pick four.", prompt)
+    english = EXAM.replace("id: sample", "id: english").replace("prompt: Pick four.", prompt)
+    site = make_site(tmp_path, {"sample": exam, "english": english})
+    build_site(site, tmp_path / "out", tmp_path / "keys")
+    french = page_data((tmp_path / "out" / "sample" / "index.html").read_bytes())["items"][0]["question"]["prompt_html"]
+    assert '<span class="visually-hidden">Code Python</span><pre>' in french
+    plain = page_data((tmp_path / "out" / "english" / "index.html").read_bytes())["items"][0]["question"]["prompt_html"]
+    assert '<span class="visually-hidden">Python code</span><pre>' in plain
