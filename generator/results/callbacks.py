@@ -110,7 +110,24 @@ def make_handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
                 self.wfile.write(data)
 
         def _refuse(self, status: int, message: str, allow: bool = False) -> None:
+            if self.close_connection:
+                self._drain()
             self._answer(status, {"error": message}, allow)
+
+        def _drain(self) -> None:
+            """Read (and drop) what the client has already sent of a body we refuse, within a bound:
+            closing a socket with unread data resets the connection, and the client may then lose
+            the answer that says what was wrong."""
+            self.connection.settimeout(0.2)
+            remaining = 4 * receiver.max_body
+            try:
+                while remaining > 0:
+                    chunk = self.rfile.read1(min(65536, remaining))
+                    if not chunk:
+                        break
+                    remaining -= len(chunk)
+            except OSError:
+                pass  # nothing more arrived in time, or the client went away
 
         def _route(self) -> None:
             path = urlsplit(self.path).path.encode("latin-1", "replace")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
 import threading
 import time
 from urllib.parse import urlsplit
@@ -135,11 +136,13 @@ def test_bad_requests_are_refused_and_nothing_is_stored(running, fake_api, metho
 
 def test_chunked_body_is_refused(running):
     parts = urlsplit(running.url)
-    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=5)
-    conn.request("POST", parts.path, body=iter([json.dumps(BODY).encode()]),
-                 headers={"Content-Type": "application/json"}, encode_chunked=True)
-    assert conn.getresponse().status == 411
-    conn.close()
+    body = json.dumps(BODY).encode()
+    request = (f"POST {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\nContent-Type: application/json\r\n"
+               f"Transfer-Encoding: chunked\r\n\r\n{len(body):x}\r\n").encode() + body + b"\r\n0\r\n\r\n"
+    with socket.create_connection((parts.hostname, parts.port), timeout=5) as sock:
+        sock.sendall(request)
+        response = sock.makefile("rb").readline()
+    assert response.split()[1] == b"411"
     assert running.store.callbacks() == []
 
 
