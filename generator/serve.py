@@ -7,7 +7,11 @@ Around livereload's limits:
 - its reload comes right after the callbacks and is dropped within 3 s of the previous one: we
   reload the browsers ourselves, once the new build is published (see watch.PollingWatcher);
 - it polls every 800 ms without pyinotify: SiteWatcher is told by inotify (Linux, through
-  ctypes) and polls every 100 ms elsewhere.
+  ctypes) and polls every 100 ms elsewhere;
+- its reload_waiters catches every exception, KeyboardInterrupt included: Ctrl-C stops the loop
+  through a signal handler instead;
+- it injects an inline <script> into each page: the production policy's script-src already has
+  'unsafe-inline' (the Proview SDK needs it), so the preview adds nothing to script-src.
 """
 
 from __future__ import annotations
