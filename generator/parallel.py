@@ -9,8 +9,9 @@ the order given, so the output does not depend on the number of jobs.
 from __future__ import annotations
 
 import os
+import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 from .cache import BuildCache, Lookup
@@ -37,7 +38,9 @@ class Work:
     options: PageOptions
     render: bool  # False when the site already has errors: load and validate only
     cache: BuildCache | None  # where to keep the results, None for a --no-cache or read-only run
-    started: float = 0.0  # when the build started (time.time()): files written since are not trusted
+    # When the build started (time.time()): files written since are not trusted. By default, when
+    # the Work was made; pass the real start when files were read before that.
+    started: float = field(default_factory=time.time)
 
 
 def default_jobs() -> int:
