@@ -70,9 +70,9 @@ def site_salt(config: SiteConfig, options: PageOptions, assets: dict[str, Asset]
     """What every exam's entry depends on besides its own files."""
     hasher = hashlib.sha256(FORMAT)
     hasher.update(f"{__version__}\0{_library_versions()}\0{os.getcwd()}\0".encode())
-    # The configuration as loaded, less what does not reach an exam's pages (the exam list, and
-    # positions, which only place the configuration's own messages). A new field counts by default.
-    hasher.update(repr(dataclasses.replace(config, exam_files=(), positions={})).encode() + b"\0")
+    # The configuration as loaded, less what does not reach an exam's pages (the exam list).
+    # A new field counts by default.
+    hasher.update(repr(dataclasses.replace(config, exam_files=())).encode() + b"\0")
     hasher.update(repr(options).encode() + b"\0")
     for name, asset in sorted(assets.items()):
         hasher.update(f"{name}\0{asset.name}\0{asset.integrity}\0".encode())

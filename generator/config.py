@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import urlsplit
@@ -64,7 +64,6 @@ class SiteConfig:
     templates_dir: Path | None = None
     # exams.yaml `messages`: {lang: {key: text}} over the package's catalogues (i18n.py).
     messages: i18n.Overrides = ()
-    positions: Mapping[str, Position] = field(default_factory=dict, compare=False)
 
     @property
     def root(self) -> Path:
@@ -211,7 +210,6 @@ def load_config(path: Path, env_name: str | None, diagnostics: Diagnostics,
         environment_name=env_name,
         templates_dir=templates if templates.is_dir() else None,
         messages=messages,
-        positions={"submission.url": submission.at("url") if submission else top.pos},
     )
 
 
