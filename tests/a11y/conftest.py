@@ -18,10 +18,7 @@ needs no npm and the tests need no network.
 
 from __future__ import annotations
 
-import functools
-import http.server
 import sys
-import threading
 from pathlib import Path
 
 import pytest
@@ -31,7 +28,7 @@ if str(REPO) not in sys.path:  # `pytest` (not `python -m pytest`) does not put 
     sys.path.insert(0, str(REPO))
 
 from tests.browser.conftest import (  # noqa: E402,F401  (fixtures are used by name)
-    FOCUS_CONFIG, FOCUS_EXAM, _build, _finish, _QuietHandler, _site, harness,
+    FOCUS_CONFIG, FOCUS_EXAM, _build, _finish, _site, harness, serving,
 )
 from tests.legacy.conftest import FOCUS_CONFIG as LEGACY_FOCUS_CONFIG  # noqa: E402
 from tests.legacy.conftest import legacy, legacy_examples  # noqa: E402,F401
@@ -106,13 +103,8 @@ def a11y_sites(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def a11y_server(a11y_sites: Path):
-    handler = functools.partial(_QuietHandler, directory=str(a11y_sites))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serving(a11y_sites) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -9,15 +9,16 @@ intercepted with routes, so nothing leaves the machine.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import json
 import os
 import subprocess
 import sys
-import textwrap
 import threading
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
@@ -173,15 +174,24 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="session")
-def base_url(sites: Path):
-    handler = functools.partial(_QuietHandler, directory=str(sites))
+@contextlib.contextmanager
+def serving(root: Path) -> Iterator[str]:
+    """Serves `root` on 127.0.0.1, on a free port, while the block runs; yields its base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(root))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def base_url(sites: Path):
+    with serving(sites) as url:
+        yield url
 
 
 # ---------------------------------------------------------------------------------------------- browser
@@ -306,18 +316,19 @@ document.addEventListener('securitypolicyviolation', function (e) {
 """
 
 
-@pytest.fixture
-def harness(browser: Browser, base_url: str):
+@contextlib.contextmanager
+def harness_for(browser: Browser, base_url: str, loader_url: str, loader_file: Path) -> Iterator[Harness]:
+    """A fresh browser context on the sites at `base_url`, the loader URL served by a stand-in."""
     context = browser.new_context()
     endpoint = Endpoint()
     # Nothing may leave the machine: every non-local request is refused unless a route below serves it.
     context.route(lambda url: not url.startswith(base_url), lambda route: route.abort())
     context.route(EXAMPLE_SUBMIT_URL, endpoint.handle)
     context.route(FOCUS_SUBMIT_URL, endpoint.handle)
-    # The dev loader URL of a real build: served by the stand-in, cross-origin, as the CDN would.
-    context.route(DEV_LOADER_URL, lambda route: route.fulfill(
+    # The loader URL of a real build: served by the stand-in, cross-origin, as the CDN would.
+    context.route(loader_url, lambda route: route.fulfill(
         status=200, content_type="text/javascript", headers={"Access-Control-Allow-Origin": "*"},
-        body=FAKE_LOADER.read_bytes()))
+        body=loader_file.read_bytes()))
     context.add_init_script(CSP_LISTENER)
     page = context.new_page()
     page.clock.install()  # time flows normally until a test moves it
@@ -327,3 +338,9 @@ def harness(browser: Browser, base_url: str):
     assert not h.page_errors, f"uncaught errors in the page: {h.page_errors}"
     # Every test doubles as a CSP check: the built policy must never block the page's own code.
     assert not h.csp_violations, f"CSP violations: {h.csp_violations}"
+
+
+@pytest.fixture
+def harness(browser: Browser, base_url: str):
+    with harness_for(browser, base_url, DEV_LOADER_URL, FAKE_LOADER) as h:
+        yield h

@@ -13,12 +13,9 @@ Sites, built once per session with `proview.sdk: legacy`:
 
 from __future__ import annotations
 
-import functools
-import http.server
 import re
 import shutil
 import sys
-import threading
 from pathlib import Path
 
 import pytest
@@ -29,8 +26,7 @@ if str(REPO) not in sys.path:  # `pytest` (not `python -m pytest`) does not put 
     sys.path.insert(0, str(REPO))
 
 from tests.browser.conftest import (  # noqa: E402  (the shared browser helpers)
-    CSP_LISTENER, EXAMPLE_SUBMIT_URL, FOCUS_EXAM, FOCUS_SUBMIT_URL, LONG_EXAM, Endpoint, Harness, _build,
-    _finish, _QuietHandler, _site,
+    FOCUS_EXAM, FOCUS_SUBMIT_URL, LONG_EXAM, _build, _finish, _site, harness_for, serving,
 )
 
 TOKEN = "b3f6224e-d072-4aea-9053-9216b9994d43"
@@ -78,31 +74,12 @@ def legacy_sites(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def legacy_base_url(legacy_sites: Path):
-    handler = functools.partial(_QuietHandler, directory=str(legacy_sites))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serving(legacy_sites) as url:
+        yield url
 
 
 @pytest.fixture
 def legacy(browser: Browser, legacy_base_url: str):
     """tests/browser's Harness on the legacy sites."""
-    context = browser.new_context()
-    endpoint = Endpoint()
-    context.route(lambda url: not url.startswith(legacy_base_url), lambda route: route.abort())
-    context.route(EXAMPLE_SUBMIT_URL, endpoint.handle)
-    context.route(FOCUS_SUBMIT_URL, endpoint.handle)
-    context.route(LEGACY_LOADER_URL, lambda route: route.fulfill(
-        status=200, content_type="text/javascript", headers={"Access-Control-Allow-Origin": "*"},
-        body=FAKE_LEGACY_LOADER.read_bytes()))
-    context.add_init_script(CSP_LISTENER)
-    page = context.new_page()
-    page.clock.install()  # time flows normally until a test moves it
-    h = Harness(context, page, endpoint, legacy_base_url)
-    yield h
-    context.close()
-    assert not h.page_errors, f"uncaught errors in the page: {h.page_errors}"
-    assert not h.csp_violations, f"CSP violations: {h.csp_violations}"
+    with harness_for(browser, legacy_base_url, LEGACY_LOADER_URL, FAKE_LEGACY_LOADER) as h:
+        yield h
