@@ -56,15 +56,22 @@ class Summary:
         return line + (f" ({self.reused} unchanged, from the cache)" if self.reused else "")
 
 
-def load_site(config_path: Path, env: str | None, diagnostics: Diagnostics, page_options: PageOptions,
-              environ: Mapping[str, str] | None = None) -> Site | None:
+def _load_config(config_path: Path, env: str | None, diagnostics: Diagnostics, page_options: PageOptions,
+                 environ: Mapping[str, str] | None = None) -> SiteConfig | None:
+    """The site configuration, refusing the local Proview stand-in where pages are published."""
     config = load_config(config_path, env, diagnostics, environ)
-    if config is None:
-        return None
-    if page_options.fake_proview and config.requires_https:
+    if config is not None and page_options.fake_proview and config.requires_https:
         diagnostics.error(Position(str(config_path), 1, 1),
                           f"--proview fake is for previews; it cannot be used with the {config.proview.environment} "
                           "environment")
+    return config
+
+
+def load_site(config_path: Path, env: str | None, diagnostics: Diagnostics, page_options: PageOptions,
+              environ: Mapping[str, str] | None = None) -> Site | None:
+    config = _load_config(config_path, env, diagnostics, page_options, environ)
+    if config is None:
+        return None
     exams = []
     for path in config.exam_files:
         exam = load_exam(path, diagnostics)
@@ -177,13 +184,9 @@ def _run(config_path: Path, env: str | None, diagnostics: Diagnostics, page_opti
     """Every exam loaded, validated and rendered (from the cache when it can be), in the
     configuration's order; the diagnostics a one-process, cacheless build would report."""
     started = time.time()
-    config = load_config(config_path, env, diagnostics)
+    config = _load_config(config_path, env, diagnostics, page_options)
     if config is None:
         return None
-    if page_options.fake_proview and config.requires_https:
-        diagnostics.error(Position(str(config_path), 1, 1),
-                          f"--proview fake is for previews; it cannot be used with the {config.proview.environment} "
-                          "environment")
     assets = runtime_assets(config.proview.sdk, page_options.fake_proview)
     render = not diagnostics.has_errors
     cache = BuildCache(cache_dir(config_path)) if run.cache else None
