@@ -83,19 +83,19 @@ def main() -> None:
     """Build proctored exam sites (Talview Proview) from YAML and Markdown."""
 
 
+def pipeline_options(command: Callable) -> Callable:
+    """The options `build` and `check` share."""
+    for option in reversed((CONFIG, ENV, STRICT, JSON, PROVIEW, JOBS, NO_CACHE, QUIET)):
+        command = option(command)
+    return command
+
+
 @main.command("build")
-@CONFIG
-@ENV
+@pipeline_options
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="The output folder [default: output/ beside exams.yaml].")
 @click.option("--keys-dir", "keys_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Where the private answer keys go, never under the output [default: keys/ beside exams.yaml].")
-@STRICT
-@JSON
-@PROVIEW
-@JOBS
-@NO_CACHE
-@QUIET
 def build_command(config_path: Path, env: str | None, out_dir: Path | None, keys_dir: Path | None, strict: bool,
                   as_json: bool, proview: str, jobs: int | None, no_cache: bool, quiet: bool) -> None:
     """Build every exam into static pages, and the answer keys into the keys folder."""
@@ -107,14 +107,7 @@ def build_command(config_path: Path, env: str | None, out_dir: Path | None, keys
 
 
 @main.command("check")
-@CONFIG
-@ENV
-@STRICT
-@JSON
-@PROVIEW
-@JOBS
-@NO_CACHE
-@QUIET
+@pipeline_options
 def check_command(config_path: Path, env: str | None, strict: bool, as_json: bool, proview: str, jobs: int | None,
                   no_cache: bool, quiet: bool) -> None:
     """Validate everything `build` would; write nothing (exams unchanged since a build come from its cache)."""
