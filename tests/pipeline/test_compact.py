@@ -1,0 +1,49 @@
+"""The runtime as shipped: comments and indentation out, behaviour (tested in Chromium) intact."""
+
+from __future__ import annotations
+
+import gzip
+
+import pytest
+
+from generator.assets import runtime_assets
+from generator.compact import compact_css, compact_js
+
+# Issue 8's page-weight budget for the runtime's JS and CSS together.
+RUNTIME_BUDGET_GZIPPED = 15 * 1024
+
+
+def test_comment_lines_and_indentation_go_code_stays():
+    source = """\
+/* A header
+ * over lines. */
+(function () {
+  'use strict';
+  // why this is so
+  var url = 'https://example.edu/a'; // a trailing comment is kept: it could be inside a string
+  /* one line */ var after = 1;
+  /* alone */
+
+  return url;
+})();
+"""
+    assert compact_js(source) == ("(function () {\n'use strict';\nvar url = 'https://example.edu/a'; // a trailing "
+                                  "comment is kept: it could be inside a string\nvar after = 1;\nreturn url;\n})();\n")
+
+
+@pytest.mark.parametrize("source", ["var s = `a\n  b`;\n", "var s = 'a\\\n  b';\n"])
+def test_files_whose_strings_may_span_lines_ship_as_they_are(source):
+    assert compact_js(source) == source
+
+
+def test_css_comments_and_indentation_go():
+    assert compact_css("/* why */\n.a {\n  color: red; /* note */\n}\n\n") == ".a {\ncolor: red;\n}\n"
+
+
+@pytest.mark.parametrize("sdk", ["v8", "legacy"])
+def test_shipped_runtime_fits_the_budget(sdk):
+    # That the shipped code still works is what tests/browser, tests/legacy and tests/a11y prove:
+    # they run these very bytes.
+    assets = runtime_assets(sdk, fake_proview=False)
+    shipped = b"".join(assets[name].content for name in ("exam.js", "sdk.js", "exam.css"))
+    assert len(gzip.compress(shipped, 9)) < RUNTIME_BUDGET_GZIPPED
