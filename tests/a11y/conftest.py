@@ -117,3 +117,11 @@ def base_url(a11y_server: str) -> str:
 def legacy_base_url(a11y_server: str) -> str:
     """tests/legacy's `legacy` serves these pages."""
     return a11y_server + "/legacy"
+
+
+@pytest.fixture(params=["v8", "legacy"])
+def target(request):
+    """(harness, the stand-in's failure for an init error) per Proview target."""
+    if request.param == "v8":
+        return request.getfixturevalue("harness"), "init_reject"
+    return request.getfixturevalue("legacy"), "init_error"

@@ -28,14 +28,6 @@ def browser(browser):  # this module only: tests/browser's harness and tests/leg
     return _BypassCspBrowser(browser)
 
 
-@pytest.fixture(params=["v8", "legacy"])
-def target(request):
-    """(harness, the stand-in's failure for an init error) per Proview target."""
-    if request.param == "v8":
-        return request.getfixturevalue("harness"), "init_reject"
-    return request.getfixturevalue("legacy"), "init_error"
-
-
 def test_every_state_has_no_violations(target):
     h, init_failure = target
     seen: dict[str, list[str]] = {}

@@ -9,13 +9,6 @@ import pytest
 from tests.a11y.kit import STATES, walk_every_state
 
 
-@pytest.fixture(params=["v8", "legacy"])
-def target(request):
-    if request.param == "v8":
-        return request.getfixturevalue("harness"), "init_reject"
-    return request.getfixturevalue("legacy"), "init_error"
-
-
 def test_every_state_runs_under_the_page_csp_without_violations(target):
     h, init_failure = target
     seen: dict[str, list] = {}
