@@ -4,7 +4,6 @@ timer's toggle, focus handling, the catalogues in the page data) needs more than
 
 from __future__ import annotations
 
-
 from tests.a11y.kit import STATES, walk_every_state
 
 
