@@ -36,7 +36,7 @@ from .diagnostics import Diagnostic, Position, Severity
 from .examresult import ExamOutput, ExamResult
 from .model import Exam
 from .output import write_atomically
-from .render import PACKAGE_TEMPLATES, PageOptions
+from .pages import PACKAGE_TEMPLATES, PageOptions
 
 FORMAT = b"examsite-cache 2\n"
 PACKAGE_DIR = Path(__file__).parent

@@ -13,7 +13,7 @@ from . import __version__
 from .build import RunOptions, Summary, build, check
 from .diagnostics import ExamsiteError, InvalidInput
 from .progress import ProgressLine, wanted
-from .render import PageOptions
+from .pages import PageOptions
 from .scaffold import scaffold_exam
 
 CONFIG = click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
@@ -77,7 +77,25 @@ def _report(run: Callable[[], Summary], verb: str, as_json: bool, quiet: bool = 
         click.echo(summary.line(verb))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The command group. The results toolset loads only when one of its commands is asked for,
+    so a build does not pay for importing it."""
+
+    RESULTS = ("grade", "callbacks", "ratings", "report")
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(self.RESULTS))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.RESULTS and name not in self.commands:
+            from .results.cli import COMMANDS
+
+            for command in COMMANDS:
+                self.add_command(command)
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="examsite")
 def main() -> None:
     """Build proctored exam sites (Talview Proview) from YAML and Markdown."""
@@ -129,12 +147,6 @@ def new_command(exam_id: str, exams_dir: Path) -> None:
         sys.exit(1)
     for path in created:
         click.echo(f"created {path}")
-
-
-from .results.cli import COMMANDS  # noqa: E402  (the results toolset, issue 6)
-
-for command in COMMANDS:
-    main.add_command(command)
 
 
 @main.command("serve")

@@ -16,7 +16,7 @@ from .config import SiteConfig
 from .diagnostics import Diagnostic, Diagnostics, Position, Severity
 from .exams import load_exam
 from .model import ChoiceQuestion, Exam, Text
-from .render import PageOptions
+from .pages import PageOptions
 from .validate import validate_exam
 
 

@@ -28,7 +28,7 @@ from .model import Exam
 from .parallel import Work, run_exams
 from .manifestcache import ManifestCache
 from .output import MANIFEST, ROBOTS, headers_bytes
-from .render import PageOptions
+from .pages import PageOptions
 from .validate import validate_exam, validate_site
 from .watch import Inputs, affected, exam_dependencies
 

@@ -17,7 +17,7 @@ from typing import Callable, Sequence
 from .cache import BuildCache, Lookup
 from .config import SiteConfig
 from .examresult import ExamResult, process_exams
-from .render import PageOptions
+from .pages import PageOptions
 
 # Starting workers costs about 0.1-0.3 s of CPU (forks, a renderer each, first-use warm-up); an
 # exam costs about 6 ms per KB of YAML. Below this much input one process is as fast.

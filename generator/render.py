@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import jinja2
 from markupsafe import Markup
@@ -17,22 +16,13 @@ from .config import SESSION_LIMIT_MINUTES, SiteConfig
 from .content import Image, MarkdownRenderer
 from .csp import PageSources, build_policy
 from .model import ChoiceQuestion, Exam, Part, PoolDraw, Question
+from .pages import PACKAGE_TEMPLATES, PageOptions, page_path
 
-PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
 RTL_LANGUAGES = {"ar", "fa", "he", "ur", "yi", "ps", "sd", "ug", "dv"}
 LOADER_TIMEOUT_SECONDS = 30
 # (character, escape) pairs, applied with str.replace: C-speed scans, where str.translate with a
 # dict looks every character up in Python and cost about 15 ms per 40-question page.
 _SCRIPT_SAFE = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
-
-
-@dataclass(frozen=True)
-class PageOptions:
-    """How pages differ between a publishable build and a preview."""
-
-    fake_proview: bool = False
-    submission_url: str | None = None  # overrides submission.url (the dev server's endpoint)
-    extra_connect: tuple[str, ...] = ()  # e.g. the dev server's live-reload socket
 
 
 @dataclass(frozen=True)
@@ -82,15 +72,6 @@ def accommodation_data(exam: Exam) -> dict:
                         "attendees": sorted(hashlib.sha256(f"{salt}:{who}".encode()).hexdigest() for who in a.attendees)}
                        for a in exam.accommodations],
     }
-
-
-def page_path(exam: Exam, part: Part) -> str:
-    return f"{exam.id}/index.html" if part.index == 1 else f"{exam.id}/part-{part.index}/index.html"
-
-
-def page_url(exam: Exam, part: Part) -> str:
-    """The page's URL relative to the output folder (a folder URL, as a CDN serves it)."""
-    return page_path(exam, part).removesuffix("index.html")
 
 
 def _next_url(exam: Exam, part: Part) -> str | None:

@@ -14,7 +14,7 @@ from generator import i18n
 from generator.cache import site_salt
 from generator.config import load_config
 from generator.diagnostics import Diagnostics
-from generator.render import PageOptions
+from generator.pages import PageOptions
 
 SHIPPED = ("en", "fr", "es", "de", "ar")
 

@@ -14,7 +14,7 @@ import pytest
 
 from generator.build import build
 from generator.diagnostics import ExamsiteError, InvalidInput
-from generator.render import PageOptions
+from generator.pages import PageOptions
 from sitekit import EXAM, dedent, make_site, read_tree
 
 REPO = Path(__file__).resolve().parents[2]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from generator.build import load_site, render_site
 from generator.diagnostics import Diagnostics
-from generator.render import PageOptions
+from generator.pages import PageOptions
 
 import pytest
 
