@@ -60,7 +60,6 @@ class SiteConfig:
     proview: ProviewConfig
     submission_url: str
     exam_files: tuple[Path, ...]
-    environment_name: str | None = None
     templates_dir: Path | None = None
     # exams.yaml `messages`: {lang: {key: text}} over the package's catalogues (i18n.py).
     messages: i18n.Overrides = ()
@@ -207,7 +206,6 @@ def load_config(path: Path, env_name: str | None, diagnostics: Diagnostics,
         proview=proview,
         submission_url=submission_url,
         exam_files=exam_files,
-        environment_name=env_name,
         templates_dir=templates if templates.is_dir() else None,
         messages=messages,
     )

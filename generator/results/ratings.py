@@ -30,7 +30,6 @@ ENVIRONMENTS: Mapping[str, tuple[str, str]] = {
     "prod": ("https://auth.talview.com", "https://proctoring.talview.com"),
 }
 CREDENTIAL_VARIABLES = ("PROVIEW_USERNAME", "PROVIEW_PASSWORD", "PROVIEW_APP_ID")
-RATINGS = ("high", "medium", "low")
 
 
 class ApiError(Exception):
