@@ -75,6 +75,12 @@ class Diagnostics:
     def __len__(self) -> int:
         return len(self._items)
 
+    def take(self) -> tuple[Diagnostic, ...]:
+        """What was reported since the last take, in report order; the collector starts empty again
+        (a renderer made once for many exams reports each exam's problems apart)."""
+        taken, self._items = tuple(self._items), []
+        return taken
+
 
 class ExamsiteError(Exception):
     """Base of the errors the CLI turns into messages and exit status 1 (never a traceback)."""

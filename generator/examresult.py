@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
 from .config import SiteConfig
-from .diagnostics import Diagnostic, Diagnostics, Position, Severity
+from .diagnostics import Diagnostic, Diagnostics, Severity
 from .exams import load_exam
 from .model import ChoiceQuestion, Exam, Text
 from .pages import PageOptions
@@ -50,39 +50,6 @@ class ExamResult:
         return any(d.severity is Severity.ERROR for d in self.load_diagnostics + self.render_diagnostics)
 
 
-class _Capture(Diagnostics):
-    """A renderer's diagnostics, taken exam by exam (the renderer is made once per chunk). Each
-    exam starts with none, so what one exam reports never depends on the exams before it."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.recent: list[Diagnostic] = []
-
-    def error(self, position: Position, message: str) -> None:
-        self.recent.append(Diagnostic(position, Severity.ERROR, message))
-
-    def warning(self, position: Position, message: str) -> None:
-        self.recent.append(Diagnostic(position, Severity.WARNING, message))
-
-    def extend(self, items: "Diagnostics | list[Diagnostic]") -> None:
-        self.recent.extend(items.items if isinstance(items, Diagnostics) else items)
-
-    @property
-    def items(self) -> list[Diagnostic]:
-        return sorted(set(self.recent))
-
-    @property
-    def has_errors(self) -> bool:
-        return any(d.severity is Severity.ERROR for d in self.recent)
-
-    def __len__(self) -> int:
-        return len(self.recent)
-
-    def take(self) -> tuple[Diagnostic, ...]:
-        taken, self.recent = tuple(self.recent), []
-        return taken
-
-
 def identity(exam: Exam) -> Exam:
     """The exam without its content: small to send between processes and to cache."""
     return dataclasses.replace(exam, instructions=None, pools=(), parts=())
@@ -104,7 +71,7 @@ def process_exams(config: SiteConfig, options: PageOptions, paths: Sequence[Path
     `done(index, result)` is called as each one is finished."""
     from .build import SiteRenderer  # build imports this module: the renderer is build's
 
-    capture = _Capture()
+    capture = Diagnostics()  # taken exam by exam: what one exam reports never depends on the others
     renderer = SiteRenderer(config, options, capture) if render else None
     results = []
     for path in paths:

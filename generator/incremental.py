@@ -94,23 +94,6 @@ class Stopped(Exception):
     """The rebuild was abandoned because the server is stopping."""
 
 
-class _Capture(Diagnostics):
-    """The renderer's diagnostics, with the ones reported since `recent` was last cleared, so
-    each exam gets its own rendering problems."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.recent: list[Diagnostic] = []
-
-    def error(self, position: Position, message: str) -> None:
-        super().error(position, message)
-        self.recent.append(Diagnostic(position, Severity.ERROR, message))
-
-    def warning(self, position: Position, message: str) -> None:
-        super().warning(position, message)
-        self.recent.append(Diagnostic(position, Severity.WARNING, message))
-
-
 class IncrementalSite:
     """Rebuilds a site on demand; one rebuild at a time (the caller serializes them)."""
 
@@ -130,7 +113,7 @@ class IncrementalSite:
         self._last: Result | None = None
         self._renderer: SiteRenderer | None = None
         self._options = PageOptions()  # the renderer's
-        self._capture = _Capture()
+        self._capture = Diagnostics()  # the renderer's problems, taken exam by exam
         self._config_items: tuple[Diagnostic, ...] = ()  # warnings of the last exams.yaml read
         self._known: frozenset[Path] = frozenset()  # every exam's dependencies
         self._manifest = ManifestCache()
@@ -174,7 +157,7 @@ class IncrementalSite:
         if to_read is sources or self._renderer is None or \
                 any(p.suffix.lower() not in TEXT_SUFFIXES for p in changed or ()):
             options = preview_options(config, self.fake_proview, self.submission_url, self.extra_connect)
-            self._capture, self._options = _Capture(), options
+            self._capture, self._options = Diagnostics(), options
             try:
                 self._renderer = SiteRenderer(config, options, self._capture)
             except jinja2.TemplateError as error:
@@ -270,13 +253,13 @@ class IncrementalSite:
             (previous.dependencies if previous else frozenset({source.resolve()}))
         output = kept
         if exam is not None and not diagnostics.has_errors and renderer is not None:
-            self._capture.recent.clear()
+            self._capture.take()  # nothing from an earlier exam
             try:
                 fresh = renderer.exam(exam)
             except jinja2.TemplateError as error:
                 diagnostics.error(_template_position(error, self.templates), f"template error: {error}")
             else:
-                found = list(self._capture.recent)
+                found = self._capture.take()
                 diagnostics.extend(found)
                 if not any(d.severity is Severity.ERROR for d in found):
                     output = fresh
