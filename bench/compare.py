@@ -9,8 +9,9 @@ process of its own (so one measurement's peak memory cannot leak into another's)
 - examsite: a cold full build (empty cache), a rebuild after one exam changed, a no-change rebuild;
 - MkDocs: a build of the same Markdown, flattened into one page per exam, installed by this script
   into a throwaway virtual environment (bench/.work/mkdocs-venv) with `python -m venv` and pip;
-- the floor: Python-Markdown converting every Markdown fragment of the corpus once, one thread
-  (the fragments examsite renders: instructions, prompts, choices).
+- the floor: Python-Markdown (MkDocs's engine, run in MkDocs's venv) converting every Markdown
+  fragment of the corpus once, one thread (the fragments examsite renders: instructions, prompts,
+  choices); and, for reference, the same with markdown-it-py, the engine examsite uses.
 
 It prints wall time, CPU time (user + system, all processes), peak memory (the largest sum of
 resident memory over the build's processes, sampled, and the largest single process), pages per
@@ -120,13 +121,19 @@ def mkdocs_python() -> Path:
 FLOOR_SCRIPT = """
 import sys, time, json
 sys.path.insert(0, sys.argv[1])
-import corpus, markdown
-exams, questions = int(sys.argv[2]), int(sys.argv[3])
+import corpus
+exams, questions, engine = int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 fragments = [text for i in range(exams) for text in corpus.make_exam(i, questions).fragments()]
-md = markdown.Markdown(extensions=["fenced_code", "tables", "sane_lists"], output_format="html")
+if engine == "python-markdown":
+    import markdown
+    md = markdown.Markdown(extensions=["fenced_code", "tables", "sane_lists"], output_format="html")
+    convert = lambda text: md.reset().convert(text)
+else:
+    from markdown_it import MarkdownIt
+    convert = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"]).render
 started, cpu = time.perf_counter(), time.process_time()
 for text in fragments:
-    md.reset().convert(text)
+    convert(text)
 print(json.dumps({"fragments": len(fragments), "wall": time.perf_counter() - started,
                   "cpu": time.process_time() - cpu}))
 """
@@ -223,11 +230,16 @@ def run_size(exams: int, questions: int, jobs: int, mkdocs: Path, rounds: int) -
     row["cold_1job"] = examsite_build(site, 1, ["--no-cache"]) if exams <= 250 else None
     row["mkdocs"] = measure([str(mkdocs), "-m", "mkdocs", "build", "--quiet", "--clean", "-f",
                              str(root / "mkdocs" / "mkdocs.yml"), "-d", str(root / "mkdocs-out")], root)
-    floor_run = subprocess.run([sys.executable, "-c", FLOOR_SCRIPT, str(BENCH), str(exams), str(questions)],
-                               capture_output=True, check=True)
-    row["floor"] = json.loads(floor_run.stdout)
+    row["floor"] = floor(mkdocs, "python-markdown", exams, questions)
+    row["floor_markdown_it"] = floor(Path(sys.executable), "markdown-it-py", exams, questions)
     row["weights"] = page_weights(root / "output")
     return row
+
+
+def floor(python: Path, engine: str, exams: int, questions: int) -> dict:
+    run = subprocess.run([str(python), "-c", FLOOR_SCRIPT, str(BENCH), str(exams), str(questions), engine],
+                         capture_output=True, check=True)
+    return json.loads(run.stdout)
 
 
 def report(rows: list[dict], jobs: int) -> list[str]:
@@ -253,21 +265,23 @@ def report(rows: list[dict], jobs: int) -> list[str]:
         line("examsite one exam changed", row["rebuild"])
         line("examsite nothing changed", row["nochange"])
         line("MkDocs build", row["mkdocs"])
-        floor = row["floor"]
-        add(f"{n:>5} {'Markdown floor (1 thread)':<26} {floor['wall']:>8.2f} {floor['cpu']:>8.2f} {'':>9} {'':>9} "
-            f"{pages / floor['wall']:>8.1f} {1000 * floor['wall'] / n:>8.2f}   ({floor['fragments']} fragments)")
+        for name, conversion in (("Markdown floor (1 thread)", row["floor"]),
+                                 ("markdown-it-py, same work", row["floor_markdown_it"])):
+            add(f"{n:>5} {name:<26} {conversion['wall']:>8.2f} {conversion['cpu']:>8.2f} {'':>9} {'':>9} "
+                f"{pages / conversion['wall']:>8.1f} {1000 * conversion['wall'] / n:>8.2f}   "
+                f"({conversion['fragments']} fragments)")
     add("")
     add("targets (issue 8), per N:")
     for row in rows:
-        n, cold, rebuild, mk, floor = row["exams"], row["cold"], row["rebuild"], row["mkdocs"], row["floor"]
+        n, cold, rebuild, mk, markdown_floor = row["exams"], row["cold"], row["rebuild"], row["mkdocs"], row["floor"]
         throughput = mk["wall"] / cold["wall"]
-        floor_bound = 1.3 * floor["wall"] / jobs
+        floor_bound = 1.3 * markdown_floor["wall"] / jobs
         add(f"  N={n}: cold throughput {throughput:.2f}x MkDocs's (target >= 4x: {'met' if throughput >= 4 else 'NOT met'};"
             f" CPU time: examsite {cold['cpu']:.1f} s, MkDocs {mk['cpu']:.1f} s, ratio {mk['cpu'] / cold['cpu']:.2f});")
         add(f"         cold {cold['wall']:.1f} s vs 1.3 x floor / {jobs} cores = {floor_bound:.1f} s: "
-            f"{cold['wall'] / (floor['wall'] / jobs):.2f}x floor/cores (target <= 1.3: "
+            f"{cold['wall'] / (markdown_floor['wall'] / jobs):.2f}x floor/cores (target <= 1.3: "
             f"{'met' if cold['wall'] <= floor_bound else 'NOT met'}); CPU {cold['cpu']:.1f} s = "
-            f"{cold['cpu'] / floor['cpu']:.2f}x the floor's CPU")
+            f"{cold['cpu'] / markdown_floor['cpu']:.2f}x the floor's CPU")
         add(f"         one-exam rebuild {rebuild['wall']:.2f} s (target < 0.5 s: {'met' if rebuild['wall'] < 0.5 else 'NOT met'}),"
             f" {100 * rebuild['wall'] / cold['wall']:.1f}% of cold (target < 2%: "
             f"{'met' if rebuild['wall'] < 0.02 * cold['wall'] else 'NOT met'});"

@@ -43,7 +43,7 @@ PACKAGE_DIR = Path(__file__).parent
 # Libraries whose output ends up in pages: a new version may render differently.
 PRUNE_AFTER_DAYS = 14
 MTIME_SLACK_SECONDS = 2.0  # file systems with 1-2 s timestamps
-RENDERING_LIBRARIES = ("markdown", "nh3", "jinja2", "markupsafe", "pygments", "latex2mathml", "pyyaml")
+RENDERING_LIBRARIES = ("markdown-it-py", "nh3", "jinja2", "markupsafe", "pygments", "latex2mathml", "pyyaml")
 
 
 def cache_dir(config_path: Path) -> Path:

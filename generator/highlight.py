@@ -6,8 +6,11 @@ import functools
 import html
 import io
 
+from pygments import highlight
 from pygments.formatters import HtmlFormatter
+from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
+from pygments.lexers.special import TextLexer
 from pygments.styles import get_style_by_name
 from pygments.token import STANDARD_TYPES
 from pygments.util import ClassNotFound
@@ -63,39 +66,46 @@ def stylesheet() -> str:
 
 
 @functools.lru_cache(maxsize=None)
-def language_name(lang: str) -> str | None:
-    # Cached: finding a lexer by name scans Pygments' whole lexer table (about 1 ms a code block).
-    try:
-        return get_lexer_by_name(lang).name
-    except ClassNotFound:
-        return None
+def _lexer(lang: str) -> tuple[Lexer, str | None]:
+    """The lexer for a fence's language and the name to announce; plain text when unknown.
+
+    Cached: finding a lexer by name scans Pygments' whole lexer table (about 1 ms a code block),
+    and a lexer keeps no state between texts.
+    """
+    if lang:
+        try:
+            lexer = get_lexer_by_name(lang)
+            return lexer, lexer.name
+        except ClassNotFound:
+            pass
+    return TextLexer(), None
+
+
+@functools.lru_cache(maxsize=None)
+def _formatter(language: str | None) -> "LabelledFormatter":
+    # Cached: a formatter builds its token -> CSS class tables when made (about 3 ms).
+    return LabelledFormatter(language, cssclass="highlight", wrapcode=True)
+
+
+def highlight_code(code: str, lang: str) -> str:
+    """A fenced block as highlighted HTML, labelled with its language for screen readers."""
+    lexer, language = _lexer(lang)
+    return highlight(code, lexer, _formatter(language))
 
 
 class LabelledFormatter(HtmlFormatter):
     """Pygments' HTML, preceded by the language's name for screen readers ("Python code")."""
 
-    # Pygments rebuilds its token -> CSS class tables for every formatter, that is for every code
-    # block (about 3 ms); they depend only on the style and the class prefix, so they are made once.
-    _tables: dict[tuple, tuple[dict, dict]] = {}
-
-    def __init__(self, lang_str: str = "", **options) -> None:
+    def __init__(self, language: str | None, **options) -> None:
         super().__init__(**options)
-        self.language = language_name(lang_str.removeprefix("language-")) if lang_str else None
-
-    def _create_stylesheet(self) -> None:
-        key = (self.style, self.classprefix)
-        if key not in self._tables:
-            super()._create_stylesheet()
-            self._tables[key] = (self.ttype2class, self.class2style)
-        ttype2class, class2style = self._tables[key]
-        self.ttype2class, self.class2style = dict(ttype2class), dict(class2style)
+        self.language = language
 
     def format_unencoded(self, tokensource, outfile) -> None:
         buffer = io.StringIO()
         super().format_unencoded(tokensource, buffer)
         code = buffer.getvalue()
         if self.language:
-            # Inside the block's <div>, so Markdown keeps the block a block.
+            # Inside the block's <div>, so the label travels with the block.
             label = f'<span class="visually-hidden">{html.escape(self.language)} code</span>'
             code = code.replace("<pre>", label + "<pre>", 1)
         outfile.write(code)
