@@ -78,3 +78,29 @@ def test_authoring_warnings_for_skipped_headings_and_empty_links():
     _, problems = render("# Title\n\n### Deep\n\n[](https://example.edu/help)")
     assert any("warning: a level-3 heading follows a level-1 one" in p for p in problems)
     assert any("warning: the link to 'https://example.edu/help' has no text" in p for p in problems)
+
+
+def test_table_alignment_is_kept_without_style_attributes():
+    html, _ = render("| n | time |\n|---|---:|\n| 1 | 20 |")
+    assert '<th align="right">time</th>' in html and '<td align="right">20</td>' in html
+    assert "style=" not in html  # the page's CSP refuses inline styles
+
+
+def test_links_keep_only_allowed_schemes_and_open_safely():
+    html, _ = render("[help](https://example.edu/help), [file](ftp://example.edu/x) and [mail](mailto:a@b.c)")
+    assert '<a href="https://example.edu/help" rel="noopener noreferrer">help</a>' in html
+    assert "ftp:" not in html.split("[file]")[0] and "[file](ftp://example.edu/x)" in html
+    assert '<a href="mailto:a@b.c" rel="noopener noreferrer">mail</a>' in html
+
+
+def test_commonmark_nests_lists_by_two_spaces():
+    html, _ = render("- outer\n  - inner")
+    assert html == "<ul>\n<li>outer\n<ul>\n<li>inner</li>\n</ul>\n</li>\n</ul>"
+
+
+def test_local_image_names_with_spaces_are_found(tmp_path):
+    (tmp_path / "my figure.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>')
+    diagnostics = Diagnostics()
+    rendered = MarkdownRenderer(diagnostics, https_only=True).render(
+        Text("![A figure](<my figure.svg>)", Position("exam.yaml", 1, 1), tmp_path), "../assets/")
+    assert diagnostics.items == [] and rendered.images[0].source == tmp_path / "my figure.svg"
