@@ -62,7 +62,9 @@ def text_files(exam: Exam) -> set[Path]:
         texts.append(question.prompt)
         if isinstance(question, ChoiceQuestion):
             texts.extend(choice.text for choice in question.choices)
-    return {Path(text.base_dir, Path(text.position.path).name) for text in texts}
+    # Paths made once per distinct file, not once per text: an exam has thousands of texts.
+    places = {(text.base_dir, text.position.path) for text in texts}
+    return {Path(base_dir, Path(path).name) for base_dir, path in places}
 
 
 def process_exams(config: SiteConfig, options: PageOptions, paths: Sequence[Path], render: bool,
