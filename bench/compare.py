@@ -172,7 +172,9 @@ def gz(data: bytes) -> int:
 
 def page_weights(output: Path) -> dict:
     assets = output / "assets"
-    runtime = [p for p in assets.iterdir() if p.is_file() and re.match(r"(exam|sdk-[a-z0-9]+)\.[0-9a-f]+\.(js|css)$", p.name)]
+    # The runtime: its code, its stylesheet and the interface's texts in the corpus's language.
+    runtime = [p for p in assets.iterdir()
+               if p.is_file() and re.match(r"(exam|sdk-[a-z0-9]+|messages\.en)\.[0-9a-f]+\.(js|css)$", p.name)]
     page = (output / "exam-00001" / "index.html").read_bytes()
     data = json.loads(re.search(rb'<script type="application/json" id="examsite-data">(.*?)</script>', page,
                                 re.S).group(1))

@@ -9,12 +9,13 @@ from pathlib import Path
 from typing import Callable, Mapping
 
 from . import __version__
-from .assets import Asset, runtime_assets
+from .assets import Asset, language_assets, runtime_assets
 from .cache import BuildCache, Lookup, address, cache_dir, site_salt
 from .config import SiteConfig, load_config
 from .diagnostics import Diagnostic, Diagnostics, ExamsiteError, InvalidInput, Position, Severity
 from .examresult import ExamOutput, ExamResult
 from .exams import load_exam
+from .i18n import Overrides
 from .keys import key_bytes
 from .model import Exam
 from .output import MANIFEST, ROBOTS, check_locations, headers_bytes, manifest_bytes, swap_in, write_atomically
@@ -103,17 +104,29 @@ class SiteRenderer:
         # Hashed here, in the worker that made the files, rather than by the parent for the manifest.
         digests = {name: hashlib.sha256(content).hexdigest() for name, content in files.items()}
         return ExamOutput(exam.id, files, key_bytes(exam), rendered.pages[0].csp if rendered.pages else "",
-                          _manifest_entry(self.config, exam),
+                          _manifest_entry(self.config, exam), exam.lang,
                           tuple(sorted({image.source for image in rendered.images})), digests)
 
     def assemble(self, outputs: list[ExamOutput]) -> Rendered:
         """The whole output folder from the exams' outputs, in the order given."""
-        return assemble(self.assets, outputs)
+        return assemble(self.assets, outputs, self.config.messages)
 
 
-def assemble(assets: Mapping[str, Asset], outputs: list[ExamOutput]) -> Rendered:
-    """The whole output folder from the runtime's files and the exams' outputs, in the order given."""
+def shared_files(assets: Mapping[str, Asset], outputs: list[ExamOutput], overrides: Overrides) -> dict[str, bytes]:
+    """The runtime's files and the message catalogue of each language the exams' pages are in.
+
+    The languages come from the outputs, not from what this build rendered: an exam taken from the
+    cache needs its language's file as much as one rendered afresh. `overrides` (exams.yaml's
+    `messages`) are the ones the pages were rendered with."""
     files: dict[str, bytes] = {asset.name: asset.content for asset in assets.values()}
+    for asset in language_assets((output.lang for output in outputs), overrides).values():
+        files[asset.name] = asset.content
+    return files
+
+
+def assemble(assets: Mapping[str, Asset], outputs: list[ExamOutput], overrides: Overrides) -> Rendered:
+    """The whole output folder from the runtime's files and the exams' outputs, in the order given."""
+    files = shared_files(assets, outputs, overrides)
     for output in outputs:
         files.update(output.files)
     files["robots.txt"] = ROBOTS.encode()
@@ -262,7 +275,7 @@ def build(config_path: Path, env: str | None, out_dir: Path, keys_dir: Path, str
     _fail_if_invalid(diagnostics, strict)
     assert built is not None
     outputs = [result.output for result in built.results if result.output is not None]
-    rendered = assemble(built.assets, outputs)
+    rendered = assemble(built.assets, outputs, built.config.messages)
     swap_in(out_dir, rendered.files)
     for exam_id, content in sorted(rendered.keys.items()):
         _write_if_changed(keys_dir / f"{exam_id}.json", content)
@@ -272,4 +285,4 @@ def build(config_path: Path, env: str | None, out_dir: Path, keys_dir: Path, str
 
 
 __all__ = ["ExamOutput", "ExamsiteError", "InvalidInput", "PageOptions", "RunOptions", "Site", "SiteRenderer",
-           "Summary", "assemble", "build", "check", "load_site", "render_site"]
+           "Summary", "assemble", "build", "check", "load_site", "render_site", "shared_files"]

@@ -38,7 +38,7 @@ from .model import Exam
 from .output import write_atomically
 from .pages import PACKAGE_TEMPLATES, PageOptions
 
-FORMAT = b"examsite-cache 2\n"
+FORMAT = b"examsite-cache 3\n"
 PACKAGE_DIR = Path(__file__).parent
 # Libraries whose output ends up in pages: a new version may render differently.
 PRUNE_AFTER_DAYS = 14
@@ -270,7 +270,8 @@ def _encode(result: ExamResult, dependencies: list[tuple[str, str | None]]) -> b
         "render_diagnostics": _diagnostics(result.render_diagnostics),
         "dependencies": dependencies,
         "output": {"exam_id": output.exam_id, "policy": output.policy, "manifest_entry": output.manifest_entry,
-                   "images": [str(p) for p in output.images], "key": blob(output.key), "digests": dict(output.digests),
+                   "lang": output.lang, "images": [str(p) for p in output.images], "key": blob(output.key),
+                   "digests": dict(output.digests),
                    "files": [[name, *blob(content)] for name, content in output.files.items()]},
     }
     head = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode()
@@ -299,7 +300,8 @@ def _decode(data: bytes, source: Path) -> tuple[ExamResult, list[tuple[str, str]
     if not isinstance(exam, Exam):
         raise ValueError("not an exam")
     output = ExamOutput(o["exam_id"], {name: blob([start, length]) for name, start, length in o["files"]},
-                        blob(o["key"]), o["policy"], o["manifest_entry"], tuple(Path(p) for p in o["images"]),
+                        blob(o["key"]), o["policy"], o["manifest_entry"], str(o["lang"]),
+                        tuple(Path(p) for p in o["images"]),
                         {str(name): str(digest) for name, digest in o["digests"].items()})
     dependencies = [(str(path), str(digest)) for path, digest in header["dependencies"]]
     result = ExamResult(source=source, exam=exam, parts=int(header["parts"]), questions=int(header["questions"]),

@@ -3,8 +3,8 @@
 English (en.json) is the reference: its keys are every message there is. A key ending in `_one` or
 `_other` (and, for languages that have them, `_zero`, `_two`, `_few`, `_many`) is a plural form of
 one message, picked by CLDR plural category, as the browser's Intl.PluralRules does in the page.
-Keys starting with `page_` are used only by the template; the others are embedded in the page for
-the runtime (docs/page-contract.md, "messages").
+Keys starting with `page_` are used only by the template; the others are the runtime's, published
+as one script per language (assets.messages_asset; docs/page-contract.md, "messages").
 
 Looking a message up never fails: a language without a catalogue, or a catalogue or override
 without a message, falls back to English, and the build reports that as a warning.
@@ -111,7 +111,7 @@ class Messages:
         return _fill(self.texts.get(form) or self.texts[f"{key}_other"], {"n": n, **params})
 
     def runtime(self) -> dict[str, str]:
-        """What the page embeds: every message but the template's own, in a stable order."""
+        """What the runtime gets: every message but the template's own, in a stable order."""
         return {key: text for key, text in sorted(self.texts.items()) if not key.startswith(TEMPLATE_ONLY_PREFIX)}
 
 

@@ -18,7 +18,7 @@ from typing import Iterable, Mapping
 import jinja2
 
 from . import __version__
-from .build import ExamOutput, Rendered, SiteRenderer
+from .build import ExamOutput, Rendered, SiteRenderer, shared_files
 from .cache import BuildCache, Lookup, address, cache_dir, site_salt
 from .config import SiteConfig, load_config
 from .csp import origin
@@ -197,7 +197,7 @@ class IncrementalSite:
 
     def _assemble(self, renderer: SiteRenderer, outputs: list[ExamOutput]) -> Rendered:
         """build.assemble, with a manifest that reuses what did not change (manifestcache.py)."""
-        files: dict[str, bytes] = {asset.name: asset.content for asset in renderer.assets.values()}
+        files = shared_files(renderer.assets, outputs, renderer.config.messages)
         for output in outputs:
             files.update(output.files)
         files["robots.txt"] = ROBOTS.encode()

@@ -11,7 +11,7 @@ import jinja2
 from markupsafe import Markup
 
 from . import i18n
-from .assets import Asset
+from .assets import MESSAGES, Asset, messages_asset
 from .config import SESSION_LIMIT_MINUTES, SiteConfig
 from .content import Image, MarkdownRenderer
 from .csp import PageSources, build_policy
@@ -129,6 +129,7 @@ class PageRenderer:
         instructions = html(exam.instructions) if exam.instructions else ""
 
         proview = self.config.proview
+        assets = {**self.assets, MESSAGES: messages_asset(exam.lang, self.config.messages)}
         loader_url = self.assets["proview-fake.js"].url_from(prefix) if self.options.fake_proview else proview.loader_url
         submission_url = self.options.submission_url or self.config.submission_url
         data = {
@@ -147,7 +148,6 @@ class PageRenderer:
             "submission": {"url": submission_url},
             "shuffle": {"questions": exam.shuffle_questions, "choices": exam.shuffle_choices},
             "accommodations": accommodation_data(exam),
-            "messages": messages.runtime(),
             "items": items,
         }
         csp = build_policy(PageSources(loader_url, submission_url, tuple(sorted(origins)),
@@ -165,8 +165,10 @@ class PageRenderer:
             "question_count": exam.question_count(part),
             "instructions_html": Markup(instructions),
             "data_json": script_json(data),
+            # The runtime's files and, as `messages.js`, the exam language's catalogue (a file of
+            # its own, cached across pages; build.assemble publishes it).
             "assets": {name: {"url": asset.url_from(prefix), "integrity": asset.integrity}
-                       for name, asset in self.assets.items()},
+                       for name, asset in assets.items()},
             "loader_url": loader_url,
             "sdk": proview.sdk,
             "preview": self.options.fake_proview,

@@ -3,9 +3,10 @@
  *   loading -> (identify) -> ready -> starting -> running <-> paused -> submitting -> submitted
  *   any step before "running" may end in "error", with a retry.
  *
- * It reads the build's JSON (#examsite-data, docs/page-contract.md), talks to proctoring only via
- * window.ExamsiteSdk (sdk-v8.js), and never loses an answer: answers live in localStorage from
- * the first keystroke, and submissions sit in a localStorage outbox until the endpoint accepts.
+ * It reads the build's JSON (#examsite-data, docs/page-contract.md) and the interface's texts
+ * (window.ExamsiteMessages, set by the language's messages.<lang>.<hash>.js), talks to proctoring
+ * only via window.ExamsiteSdk (sdk-v8.js), and never loses an answer: answers live in localStorage
+ * from the first keystroke, and submissions sit in a localStorage outbox until the endpoint accepts.
  * Seeds: 000_bf40de664df2fafb.txt (the v8 SDK), 001_fe4103a87a207551.txt (the 90-minute rule).
  */
 (function () {
@@ -23,10 +24,12 @@
   var refreshAfterMs = (pv.refresh_after_seconds || 5100) * 1000;
   var WARN_AT = [600, 300, 60]; // seconds left at which the candidate is warned
 
-  // Every text the candidate sees comes from the page's catalogue (contract: messages), in the
-  // exam's language. The build fills in every key (English where a translation is missing), so
-  // the key itself shows only if a custom page ships an old catalogue: never an empty button.
-  var messages = data.messages || {};
+  // Every text the candidate sees comes from the exam language's catalogue (contract: messages),
+  // which the page loads before this file (assets/messages.<lang>.<hash>.js sets
+  // window.ExamsiteMessages). The build fills in every key (English where a translation is
+  // missing), so the key itself shows only if a custom page leaves that script out: never an
+  // empty button.
+  var messages = window.ExamsiteMessages || {};
   var pluralRules = new Intl.PluralRules(exam.lang || 'en');
   function t(key, params) {
     var text = messages[key] != null ? messages[key] : key;

@@ -3,6 +3,8 @@ for missing messages, errors for unknown keys, and what reaches the page."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -22,6 +24,18 @@ SHIPPED = ("en", "fr", "es", "de", "ar")
 def page_data(html: bytes) -> dict:
     match = re.search(rb'<script type="application/json" id="examsite-data">(.*?)</script>', html, re.S)
     return json.loads(match.group(1))
+
+
+def runtime_messages(page: Path) -> dict:
+    """The runtime's catalogue a page loads: the one messages script, checked against its integrity."""
+    found = re.findall(rb'<script src="([^"]*/messages\.[^"]+\.js)" integrity="([^"]+)"></script>', page.read_bytes())
+    assert len(found) == 1, found
+    url, integrity = (value.decode() for value in found[0])
+    content = (page.parent / url).resolve().read_bytes()
+    assert integrity == "sha384-" + base64.b64encode(hashlib.sha384(content).digest()).decode()
+    prefix, suffix = b"window.ExamsiteMessages = ", b";\n"
+    assert content.startswith(prefix) and content.endswith(suffix) and content.isascii()
+    return json.loads(content[len(prefix):-len(suffix)])
 
 
 @pytest.mark.parametrize("lang", SHIPPED)
@@ -63,10 +77,12 @@ def test_a_language_without_a_catalogue_is_a_warning_and_english(tmp_path, monke
                      "es, fr); the page's interface is in English: add messages.pt to exams.yaml"]
     summary = build_site(config, tmp_path / "out", tmp_path / "keys")
     assert summary.warnings == 1
-    html = (tmp_path / "out" / "sample" / "index.html").read_bytes()
+    page = tmp_path / "out" / "sample" / "index.html"
+    html = page.read_bytes()
     assert b'<html lang="pt" dir="ltr"' in html
     assert b'<button type="button" id="start-exam" disabled>Start exam</button>' in html
-    assert page_data(html)["messages"]["start"] == "Start exam"
+    assert runtime_messages(page)["start"] == "Start exam"
+    assert re.search(rb'src="\.\./assets/messages\.pt\.[0-9a-f]{16}\.js"', html)
 
 
 def test_a_partial_override_for_a_new_language_warns_with_the_missing_keys(tmp_path, monkeypatch):
@@ -81,10 +97,13 @@ def test_a_partial_override_for_a_new_language_warns_with_the_missing_keys(tmp_p
     assert f"{missing} interface message(s) are missing for 'pt' (page_part_of, " in warning
     assert warning.endswith("English is used for them: add them under messages.pt in exams.yaml")
     build_site(site, tmp_path / "out", tmp_path / "keys")
-    html = (tmp_path / "out" / "sample" / "index.html").read_bytes().decode()
+    page = tmp_path / "out" / "sample" / "index.html"
+    html = page.read_bytes().decode()
     assert ">Começar o exame</button>" in html
     assert "<strong id=\"exam-time-limit\">30 minutos</strong>" in html
-    assert page_data(html.encode())["messages"]["resume"] == "Resume exam"  # English, never empty
+    messages = runtime_messages(page)
+    assert messages["resume"] == "Resume exam"  # English, never empty
+    assert messages["start"] == "Começar o exame"
 
 
 def test_an_override_reaches_the_template_and_the_runtime(tmp_path):
@@ -92,11 +111,33 @@ def test_an_override_reaches_the_template_and_the_runtime(tmp_path):
     site = make_site(tmp_path, config=config)
     assert problems(site) == []
     build_site(site, tmp_path / "out", tmp_path / "keys")
-    html = (tmp_path / "out" / "sample" / "index.html").read_bytes()
+    page = tmp_path / "out" / "sample" / "index.html"
+    html = page.read_bytes()
     assert b">Begin the exam</button>" in html and b">Hide the clock</button>" in html
-    data = page_data(html)
-    assert data["messages"]["start"] == "Begin the exam"
-    assert not any(key.startswith("page_") for key in data["messages"])  # the template's own stay out
+    messages = runtime_messages(page)
+    assert messages["start"] == "Begin the exam"
+    assert not any(key.startswith("page_") for key in messages)  # the template's own stay out
+    assert "messages" not in page_data(html)  # in the language's own file, not in every page
+
+
+def test_each_language_in_use_gets_one_catalogue_file(tmp_path):
+    """Pages load their language's catalogue; only languages some exam uses are published, and an
+    override makes a file of another name (a browser never keeps stale texts)."""
+    french = EXAM.replace("id: sample", "id: french").replace("time_limit: 30", "lang: fr\ntime_limit: 30")
+    other = EXAM.replace("id: sample", "id: other")
+    site = make_site(tmp_path / "a", {"sample": EXAM, "other": other, "french": french})
+    build_site(site, tmp_path / "a" / "out", tmp_path / "a" / "keys")
+    out = tmp_path / "a" / "out"
+    names = sorted(path.name for path in (out / "assets").glob("messages.*"))
+    assert [name.split(".")[1] for name in names] == ["en", "fr"]
+    assert all(re.fullmatch(r"messages\.(en|fr)\.[0-9a-f]{16}\.js", name) for name in names)
+    assert runtime_messages(out / "french" / "index.html")["start"] == "Commencer l’examen"
+    assert runtime_messages(out / "sample" / "index.html") == runtime_messages(out / "other" / "index.html")
+    assert runtime_messages(out / "sample" / "index.html")["start"] == "Start exam"
+    changed = make_site(tmp_path / "b", {"sample": EXAM}, CONFIG + "messages:\n  en: {start: Begin}\n")
+    build_site(changed, tmp_path / "b" / "out", tmp_path / "b" / "keys")
+    [renamed] = [path.name for path in (tmp_path / "b" / "out" / "assets").glob("messages.*")]
+    assert renamed.startswith("messages.en.") and renamed not in names
 
 
 @pytest.mark.parametrize("messages, line, message", [

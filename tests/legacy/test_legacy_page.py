@@ -31,7 +31,7 @@ def test_tv_stub_comes_before_the_loader_which_is_the_last_script_and_there_is_n
         assert len(stubs) == 1 and stubs[0] < len(scripts) - 1
         assert "(window.tv.q = window.tv.q || []).push(arguments)" in scripts[stubs[0]][1]
         runtime = [i for i, (a, _) in enumerate(scripts) if "/assets/" in a.get("src", "")]
-        assert [scripts[i][0]["src"].split("/")[-1].split(".")[0] for i in runtime] == ["sdk-legacy", "exam"]
+        assert [scripts[i][0]["src"].split("/")[-1].split(".")[0] for i in runtime] == ["sdk-legacy", "messages", "exam"]
         assert max(runtime) < stubs[0]
         for attributes, _ in scripts[:-1]:
             assert "async" not in attributes and "defer" not in attributes
@@ -66,6 +66,6 @@ def test_csp_covers_the_default_and_a_custom_legacy_loader(built, tmp_path):
 
 def test_preview_build_ships_the_legacy_stand_in(built):
     assets = sorted(p.name.split(".")[0] for p in (built / "examples" / "assets").glob("*.js"))
-    assert assets == ["exam", "proview-fake-legacy", "sdk-legacy"]
+    assert assets == ["exam", "messages", "messages", "proview-fake-legacy", "sdk-legacy"]  # messages: en, fr
     loader = parse((built / "examples" / "algebra-quiz" / "index.html").read_bytes()).scripts[-1][0]
     assert Path(loader["src"]).name.startswith("proview-fake-legacy.")

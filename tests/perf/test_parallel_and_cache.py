@@ -205,6 +205,25 @@ def test_a_cached_build_after_any_change_equals_a_clean_build(corpus_site, tmp_p
     assert cached[2].reused == reused  # only what the change affects was rendered again
 
 
+def test_the_message_catalogues_of_cached_exams_are_published(corpus_site, tmp_path):
+    """A language's catalogue (assets/messages.<lang>.<hash>.js) is published for its exams' pages
+    whether they were rendered by this build or taken from the cache."""
+    config = fresh_copy(corpus_site, tmp_path)
+    for index, lang in ((0, "fr"), (1, "fr"), (2, "ar")):
+        path = config.parent / "exams" / f"exam-{index:05d}.yaml"
+        path.write_text(path.read_text().replace("languages: [en]", f"lang: {lang}\nlanguages: [en]", 1))
+    settled(config.parent)
+    warm = built(config, "warm", jobs=2, cache=True)
+    catalogues = sorted(name for name in warm[0] if name.startswith("assets/messages."))
+    assert [name.split(".")[1] for name in catalogues] == ["ar", "en", "fr"]
+    _change_exam_yaml(config.parent)  # an English exam: the French and Arabic pages come from the cache
+    cached = built(config, "cached", jobs=2, cache=True)
+    assert cached[2].reused == 5
+    clean = built(config, "clean", jobs=1, cache=False)
+    assert cached[0] == clean[0] and cached[1] == clean[1]
+    assert sorted(name for name in cached[0] if name.startswith("assets/messages.")) == catalogues
+
+
 def test_warnings_are_reported_by_a_cached_build(tmp_path):
     config = _problem_site(tmp_path)
     first = build(config, None, tmp_path / "o1", tmp_path / "k1", run=RunOptions(jobs=2, cache=True))

@@ -90,6 +90,8 @@ def test_examples_layout(examples):
     assert any(re.fullmatch(r"assets/exam\.[0-9a-f]{16}\.js", name) for name in files)
     assert any(re.fullmatch(r"assets/exam\.[0-9a-f]{16}\.css", name) for name in files)
     assert any(re.fullmatch(r"assets/img/triangle\.[0-9a-f]{16}\.svg", name) for name in files)
+    # The interface's texts: one file per language the exams are in (chimie-etats is French).
+    assert sorted(name.split(".")[1] for name in files if name.startswith("assets/messages.")) == ["en", "fr"]
     assert sorted(p.name for p in keys.iterdir()) == ["algebra-quiz.json", "chimie-etats.json",
                                                       "data-structures-final.json", "physics-kinematics.json"]
     assert (summary.exams, summary.parts, summary.pages) == (4, 5, 5)

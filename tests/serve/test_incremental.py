@@ -51,6 +51,23 @@ def test_one_exam_edit_rerenders_that_exam_only(site):
     assert not second.same_files(first)
 
 
+def test_an_exam_in_a_new_language_brings_its_catalogue(site):
+    """The preview publishes the message catalogue of every language its exams are in, and only those."""
+    builder = preview(site)
+
+    def languages(result) -> list[str]:
+        return sorted(name.split(".")[1] for name in result.files if name.startswith("assets/messages."))
+
+    assert languages(builder.rebuild()) == ["en", "fr"]
+    chemistry = site / "exams" / "chimie-etats.yaml"
+    save(chemistry, chemistry.read_text().replace("lang: fr\n", "lang: de\n"))
+    result = builder.rebuild([chemistry.resolve()])
+    assert result.rendered == 1 and not result.errors
+    assert languages(result) == ["de", "en"]
+    [german] = [name for name in result.files if name.startswith("assets/messages.de.")]
+    assert german.removeprefix("assets/").encode() in result.files["chimie-etats/index.html"]
+
+
 def test_template_and_config_changes_rerender_everything(site):
     builder = preview(site)
     builder.rebuild()
