@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
@@ -90,6 +89,9 @@ def run_exams(work: Work, lookups: Sequence[Lookup], jobs: int, progress: Progre
     workers = workers_for(lookups, jobs)
     if workers == 1:
         return _chunk(work, lookups, progress)
+    # Imported here: a rebuild that renders one exam (in this process) does not pay for it.
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
     chunks = chunked(lookups, workers)
     done: dict[int, list[ExamResult]] = {}
     with ProcessPoolExecutor(max_workers=workers) as pool:
