@@ -8,6 +8,8 @@ same things.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
@@ -32,6 +34,28 @@ class ExamOutput:
     images: tuple[Path, ...] = ()  # the local image files its pages show (the cache checks them)
     digests: Mapping[str, str] = field(default_factory=dict)  # SHA-256 of each file, for the manifest
 
+    def facts(self) -> "OutputFacts":
+        from .output import entry_text
+
+        return OutputFacts(self.exam_id,
+                           {name: (self.digests.get(name) or hashlib.sha256(content).hexdigest(), len(content))
+                            for name, content in self.files.items()},
+                           hashlib.sha256(self.key).hexdigest(), self.policy, entry_text(self.manifest_entry))
+
+
+@dataclass(frozen=True)
+class OutputFacts:
+    """What a build needs of an exam's output short of its bytes: enough to make the manifest and
+    _headers and to know which published files and keys are already right. A rebuild that reuses
+    an exam from the build index (buildindex.py) has only these; it fetches the bytes from the
+    cache entry for the few files it must write."""
+
+    exam_id: str
+    files: Mapping[str, tuple[str, int]]  # path under the output folder -> (SHA-256, size)
+    key_digest: str  # SHA-256 of the answer key file
+    policy: str
+    manifest_text: str  # the exam's entry in manifest.json, as it is written there (output.entry_text)
+
 
 @dataclass(frozen=True)
 class ExamResult:
@@ -42,17 +66,25 @@ class ExamResult:
     questions: int
     load_diagnostics: tuple[Diagnostic, ...]  # reading the files and the exam's own rules
     render_diagnostics: tuple[Diagnostic, ...]  # found while rendering (images, math, headings)
-    output: ExamOutput | None  # None when the exam has errors or was not rendered
+    output: ExamOutput | None  # None when the exam has errors, was not rendered, or comes from the index
     dependencies: tuple[Path, ...] = ()  # files read besides the exam file: Markdown and images
+    known: OutputFacts | None = None  # the output's facts, when the output itself was not loaded
 
     @property
     def has_errors(self) -> bool:
         return any(d.severity is Severity.ERROR for d in self.load_diagnostics + self.render_diagnostics)
 
+    @functools.cached_property
+    def facts(self) -> OutputFacts | None:
+        """What was published for this exam; None when nothing was (errors, or not rendered)."""
+        if self.known is not None:
+            return self.known
+        return self.output.facts() if self.output is not None else None
+
 
 def identity(exam: Exam) -> Exam:
     """The exam without its content: small to send between processes and to cache."""
-    return dataclasses.replace(exam, instructions=None, pools=(), parts=())
+    return dataclasses.replace(exam, instructions=None, pools=(), parts=(), accommodations=())
 
 
 def text_files(exam: Exam) -> set[Path]:
