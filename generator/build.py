@@ -396,7 +396,7 @@ def build(config_path: Path, env: str | None, out_dir: Path, keys_dir: Path, str
         built.index.update(built.results)
         built.index.save()
     if built.cache is not None:
-        built.cache.prune(built.lookups, keep=[built.index.path] if built.index else [])
+        built.cache.prune(built.lookups, keep=[built.index.path, built.index.journal] if built.index else [])
     return _summary(built.results, time.perf_counter() - started, diagnostics, built.reused)
 
 

@@ -39,8 +39,14 @@ _EXAM_FIELDS = [field.name for field in dataclasses.fields(Exam)]
 
 
 class BuildIndex:
+    """The index of one site salt: a base file, and a journal of what later builds changed (a
+    one-exam rebuild appends one line rather than rewriting 2 MB of JSON). The journal is folded
+    into the base when it grows past a quarter of it. A journal line cut short by a crash ends
+    the journal: what is lost is only time."""
+
     def __init__(self, path: Path, salt: bytes, started_ns: int) -> None:
         self.path = path
+        self.journal = path.with_name(path.name + ".journal")
         self.salt = salt
         self.started_ns = started_ns  # files changed after this (less the slack) are not recorded
         self._entries: dict[str, dict] = {}  # exam file -> its entry, as last saved
@@ -49,19 +55,45 @@ class BuildIndex:
         # This build's look at each exam file: its record, and when the last result was reused,
         # the records of the files it reads and that result as saved.
         self._checked: dict[str, tuple[Record | None, list | None, dict | None]] = {}
-        self._changed = False
+        self._changes: dict = {}  # this build's, as a journal line: {"exams": ..., "keys": ..., "runtime": ...}
+        self._sizes = [0, 0]  # bytes of the base file and of the journal
+        self._fold = False  # write a whole base file (none usable, or a damaged journal)
 
     @classmethod
     def load(cls, cache_root: Path, salt: bytes, started_ns: int | None = None) -> "BuildIndex":
         index = cls(cache_root / "index" / salt.hex()[:32], salt, started_ns or time.time_ns())
         try:
-            data = json.loads(index.path.read_bytes())
-            if data.get("format") == INDEX_FORMAT and data.get("salt") == salt.hex():
-                index._entries, index.keys = dict(data["exams"]), dict(data["keys"])
-                index.runtime = {name: (digest, size) for name, (digest, size) in data["runtime"].items()} or None
+            base = index.path.read_bytes()
+            data = json.loads(base)
+            if data.get("format") != INDEX_FORMAT or data.get("salt") != salt.hex():
+                raise ValueError("another index")
+            index._apply(data)
+            index._sizes[0] = len(base)
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            index._changed = True  # nothing usable: write a fresh one
+            index._entries, index.keys, index.runtime, index._fold = {}, {}, None, True
+            return index
+        try:
+            journal = index.journal.read_bytes()
+        except OSError:
+            return index
+        index._sizes[1] = len(journal)
+        for line in journal.splitlines():
+            try:
+                index._apply(json.loads(line))
+            except (ValueError, KeyError, TypeError, AttributeError):
+                index._fold = True
+                break
         return index
+
+    def _apply(self, data: dict) -> None:
+        for source, entry in data["exams"].items():
+            if entry is None:
+                self._entries.pop(source, None)
+            else:
+                self._entries[source] = entry
+        self.keys.update(data["keys"])
+        if "runtime" in data:
+            self.runtime = {name: (digest, size) for name, (digest, size) in data["runtime"].items()} or None
 
     def reuse(self, source: Path) -> tuple[Lookup, ExamResult | None]:
         """The exam file's cache address, and its last result when neither the file nor any file
@@ -111,26 +143,37 @@ class BuildIndex:
             except TypeError:
                 continue
             entries[str(result.source)] = {"file": record, "dependencies": dependencies, "result": saved}
-        if entries != self._entries:
-            self._entries, self._changed = entries, True
+        changed: dict[str, dict | None] = {source: entry for source, entry in entries.items()
+                                           if self._entries.get(source) != entry}
+        changed.update((source, None) for source in self._entries if source not in entries)
+        if changed:
+            self._changes.setdefault("exams", {}).update(changed)
+        self._entries = entries
 
     def record_runtime(self, facts: dict[str, tuple[str, int]]) -> None:
         if self.runtime != facts:
-            self.runtime, self._changed = facts, True
+            self.runtime = self._changes["runtime"] = facts
 
     def record_key(self, path: str, record: Record) -> None:
         if self.keys.get(path) != record:
-            self.keys[path] = record
-            self._changed = True
+            self.keys[path] = self._changes.setdefault("keys", {})[path] = record
 
     def save(self) -> None:
-        """Write the index when it changed; an unwritable cache only costs the next build time."""
-        if not self._changed:
+        """Append this build's changes to the journal, or write a whole base file; an unwritable
+        cache only costs the next build time."""
+        if not self._changes and not self._fold:
             return
-        data = {"format": INDEX_FORMAT, "salt": self.salt.hex(), "exams": self._entries, "keys": self.keys,
-                "runtime": self.runtime or {}}
+        line = json.dumps({"exams": {}, "keys": {}, **self._changes}, ensure_ascii=False,
+                          separators=(",", ":")).encode() + b"\n"
         try:
-            write_atomically(self.path, json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode())
+            if self._fold or self._sizes[1] + len(line) > max(self._sizes[0] // 4, 64 * 1024):
+                data = {"format": INDEX_FORMAT, "salt": self.salt.hex(), "exams": self._entries, "keys": self.keys,
+                        "runtime": self.runtime or {}}
+                write_atomically(self.path, json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode())
+                self.journal.unlink(missing_ok=True)
+            else:
+                with open(self.journal, "ab") as stream:
+                    stream.write(line)
         except OSError:
             pass
 
@@ -173,7 +216,9 @@ def _result(source: Path, data: dict[str, Any], dependencies: list[Path]) -> Exa
     values = data["exam"]
     if len(values) != len(_EXAM_FIELDS):
         raise ValueError("not an exam")
-    exam = Exam(**{name: _unplain(value) for name, value in zip(_EXAM_FIELDS, values)})
+    # The exam's own path is most often the one looked up: no new Path for it (they are slow to make).
+    known = {str(source): source}
+    exam = Exam(**{name: _unplain(value, known) for name, value in zip(_EXAM_FIELDS, values)})
     facts = OutputFacts(data["exam_id"], {name: (digest, size) for name, digest, size in data["files"]},
                         data["key"], data["policy"], data["manifest_text"])
     return ExamResult(source=source, exam=exam, parts=data["parts"], questions=data["questions"],
@@ -198,11 +243,11 @@ def _plain(value: Any) -> Any:
     raise TypeError(f"an exam's identity cannot hold a {type(value).__name__}")
 
 
-def _unplain(value: Any) -> Any:
+def _unplain(value: Any, paths: dict[str, Path]) -> Any:
     if not isinstance(value, dict):
         return value
     if "position" in value:
         return Position(*value["position"])
     if "path" in value:
-        return Path(value["path"])
+        return paths.get(value["path"]) or Path(value["path"])
     return tuple(value["strings"])

@@ -218,3 +218,28 @@ def test_an_exam_saved_during_a_build_is_not_indexed(site, monkeypatch):
     assert site.build().reused == 6
     assert site.matches_a_clean_build()
 
+
+
+def test_the_index_journal_is_appended_then_folded(site, monkeypatch):
+    from generator import buildindex
+
+    folder = cache_dir(site.config) / "index"
+    exam = site.config.parent / "exams" / "exam-00001.yaml"
+
+    def edit(round_: int) -> None:
+        exam.write_text(exam.read_text().replace("title: \"", f"title: \"(rev {round_}) ", 1))
+        settled(site.config.parent)
+
+    site.build()
+    edit(0)
+    site.build()
+    journals = list(folder.glob("*.journal"))
+    assert len(journals) == 1 and len(journals[0].read_bytes().splitlines()) >= 1
+    # A line cut short (a build stopped while appending) ends the journal; the index is folded.
+    journals[0].write_bytes(journals[0].read_bytes()[:-20])
+    edit(1)
+    assert site.build().reused == 5
+    assert site.matches_a_clean_build()
+    assert not journals[0].exists()
+    assert site.build().reused == 6
+    assert site.matches_a_clean_build()
