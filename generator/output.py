@@ -82,8 +82,11 @@ def headers_bytes(page_policies: dict[str, str]) -> bytes:
 
 
 def check_locations(out_dir: Path, keys_dir: Path, config_path: Path) -> None:
+    from .publish import home_of
+
     out, keys, config = out_dir.resolve(), keys_dir.resolve(), config_path.resolve()
-    if keys == out or out in keys.parents:
+    spare = home_of(out)  # its tree becomes the output folder at the next build
+    if keys == out or out in keys.parents or keys == spare or spare in keys.parents:
         raise UnsafeOutput(f"the keys folder {keys_dir} is inside the output folder {out_dir}: answer keys "
                            "would be published; choose a keys folder outside it")
     if out in config.parents or out == config.parent:

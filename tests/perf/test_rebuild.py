@@ -172,10 +172,14 @@ def test_a_build_stopped_between_the_renames_is_recovered(site):
 
 
 def test_the_spare_is_ignored_by_git_and_beside_the_output(site):
+    from generator.output import UnsafeOutput
+
     home = home_of(site.out.resolve())
     assert home.parent == site.out.resolve().parent and home.name == ".out.examsite"
     assert (home / ".gitignore").read_text().splitlines()[-1] == "*"
     assert not any(name.startswith(".") for name in os.listdir(site.out))
+    with pytest.raises(UnsafeOutput, match="answer keys would be published"):  # the spare is published next
+        build(site.config, None, site.out, home / "spare" / "keys", run=RunOptions(cache=True))
 
 
 def test_the_index_spares_reading_unchanged_exams_and_is_checked(site):
