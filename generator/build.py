@@ -221,8 +221,7 @@ def _run(config_path: Path, env: str | None, diagnostics: Diagnostics, page_opti
         lookups.append(lookup)
     progress(len(found))
     missing = [position for position in range(total) if position not in found]
-    work = Work(config, page_options, cache is not None or not diagnostics.has_errors,
-                cache if write_cache else None, started)
+    work = Work(config, page_options, not diagnostics.has_errors, cache if write_cache else None, started)
     made = run_exams(work, [lookups[position] for position in missing], run.jobs or default_jobs(), progress)
     found.update(zip(missing, made))
     results = [found[position] for position in range(total)]
