@@ -132,9 +132,11 @@ class BuildIndex:
             if checked is None or result.has_errors or result.facts is None or result.exam is None:
                 continue
             record, dependencies, saved = checked
-            if record is None or not record[5] or not self._unchanged_since_read(result.source, record):
+            if record is None or not record[5]:
                 continue
-            if saved is None or result.known is None:  # made or loaded by this build
+            if saved is None or result.known is None:  # made or loaded by this build, from the files read
+                if not self._unchanged_since_read(result.source, record):
+                    continue
                 dependencies, saved = self._records(result.dependencies), None
                 if dependencies is None:
                     continue

@@ -108,10 +108,14 @@ class _Spare:
                 continue
             want = tree.get(name)
             found = None
+            recorded = self.records.get(name)
             if want is not None and not entry.is_symlink():
-                found = current(entry.path, self.records.get(name), want, entry.stat(follow_symlinks=False))
+                found = current(entry.path, recorded, want, entry.stat(follow_symlinks=False))
             if found is not None and found[0] == want:
                 kept[name] = found
+                live = self.live.get(name)
+                if found is not recorded and live is not None and live[1:5] == found[1:5]:
+                    self.live[name] = found  # the same file (linked): read once, known in both trees
             else:
                 self._unlink(name, entry.path)
 
