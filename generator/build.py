@@ -103,7 +103,9 @@ class SiteRenderer:
         self.pages = PageRenderer(config, make_environment(config),
                                   MarkdownRenderer(diagnostics, config.requires_https), self.assets, options)
 
-    def exam(self, exam: Exam) -> ExamOutput:
+    def exam(self, exam: Exam, known: Mapping[str, str] = {}) -> ExamOutput:
+        """The exam's output; `known`: fragments of an earlier version of it (content.py)."""
+        self.pages.markdown.reuse(known)
         rendered = self.pages.exam_pages(exam)
         files = {page.path: page.html for page in rendered.pages}
         for image in rendered.images:
@@ -112,7 +114,8 @@ class SiteRenderer:
         digests = {name: hashlib.sha256(content).hexdigest() for name, content in files.items()}
         return ExamOutput(exam.id, files, key_bytes(exam), rendered.pages[0].csp if rendered.pages else "",
                           _manifest_entry(self.config, exam),
-                          tuple(sorted({image.source for image in rendered.images})), digests)
+                          tuple(sorted({image.source for image in rendered.images})), digests,
+                          dict(self.pages.markdown.made))
 
     def assemble(self, outputs: list[ExamOutput]) -> Rendered:
         """The whole output folder from the exams' outputs, in the order given."""

@@ -110,6 +110,8 @@ class BuildIndex:
             lookup = address(self.salt, source)  # reads the file: its stat above came first
             record = record_of(lookup.key, stat, self.started_ns) if lookup.key else None
         self._checked[name] = (record, None, None)
+        if entry is not None:  # its texts, rendered then, need not be rendered again
+            lookup = Lookup(source, lookup.key, previous=entry["file"][0])
         if entry is None or entry["file"][0] != lookup.key:
             return lookup, None
         dependencies = []

@@ -37,7 +37,7 @@ from .model import Exam
 from .output import write_atomically
 from .pages import PACKAGE_TEMPLATES, PageOptions
 
-FORMAT = b"examsite-cache 3\n"
+FORMAT = b"examsite-cache 4\n"
 PACKAGE_DIR = Path(__file__).parent
 ASSET_SOURCES = PACKAGE_DIR / "assets"  # as assets.ASSET_DIR, without importing assets.py (and Pygments)
 # Libraries whose output ends up in pages: a new version may render differently.
@@ -105,6 +105,7 @@ class Lookup:
 
     source: Path
     key: str | None
+    previous: str | None = None  # the address of an earlier version of the exam, for its fragments
 
 
 def address(salt: bytes, source: Path) -> Lookup:
@@ -141,6 +142,18 @@ class BuildCache:
         if any(file_digest(Path(path)) != digest for path, digest in dependencies):
             return None
         return result
+
+    def fragments(self, key: str) -> dict[str, str]:
+        """The fragments kept in an entry (examresult.ExamOutput.fragments); none when it is missing
+        or damaged. They depend on their texts alone, not on the files the exam reads: an entry
+        too stale to be used is still good for them."""
+        try:
+            header, blobs = _open(self._path(key).read_bytes())
+            return {str(name): bytes(blobs[start:start + length]).decode("utf-8")
+                    for name, start, length in header["output"]["fragments"]
+                    if start >= 0 and start + length <= len(blobs)}
+        except Exception:  # a miss, never an error
+            return {}
 
     def prune(self, used: Iterable[Lookup], max_age_days: float = PRUNE_AFTER_DAYS, keep: Iterable[Path] = ()) -> int:
         """Delete entries this build did not use and nobody has written for `max_age_days`; at most
@@ -274,22 +287,27 @@ def _encode(result: ExamResult, dependencies: list[tuple[str, str | None]]) -> b
         "dependencies": dependencies,
         "output": {"exam_id": output.exam_id, "policy": output.policy, "manifest_entry": output.manifest_entry,
                    "images": [str(p) for p in output.images], "key": blob(output.key), "digests": dict(output.digests),
-                   "files": [[name, *blob(content)] for name, content in output.files.items()]},
+                   "files": [[name, *blob(content)] for name, content in output.files.items()],
+                   "fragments": [[name, *blob(fragment.encode("utf-8"))] for name, fragment in output.fragments.items()]},
     }
     head = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode()
     payload = len(head).to_bytes(8, "big") + head + b"".join(blobs)
     return FORMAT + zlib.crc32(payload).to_bytes(4, "big") + payload
 
 
-def _decode(data: bytes, source: Path) -> tuple[ExamResult, list[tuple[str, str]]]:
+def _open(data: bytes) -> tuple[dict, memoryview]:
+    """An entry's header and its blobs, checked; ValueError when it is not a whole entry."""
     if not data.startswith(FORMAT):
         raise ValueError("not an examsite cache entry")
     checksum, payload = data[len(FORMAT):len(FORMAT) + 4], memoryview(data)[len(FORMAT) + 4:]
     if zlib.crc32(payload).to_bytes(4, "big") != checksum:
         raise ValueError("checksum mismatch")
     size = int.from_bytes(payload[:8], "big")
-    header = json.loads(bytes(payload[8:8 + size]))
-    blobs = payload[8 + size:]
+    return json.loads(bytes(payload[8:8 + size])), payload[8 + size:]
+
+
+def _decode(data: bytes, source: Path) -> tuple[ExamResult, list[tuple[str, str]]]:
+    header, blobs = _open(data)
 
     def blob(span: list[int]) -> bytes:
         start, length = span

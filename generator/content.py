@@ -7,6 +7,7 @@ import html
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Mapping
 from urllib.parse import urlsplit
 
 import markdown
@@ -108,12 +109,24 @@ class MarkdownRenderer:
             output_format="html")
         self._hashes: dict[Path, str | None] = {}
         self._text: Text | None = None  # the text being rendered, for messages from extensions
+        self.known: Mapping[str, str] = {}  # fragments: HTML by fragment_key, from an earlier build
+        self.made: dict[str, str] = {}  # the fragments of the texts rendered since `known` was set
+
+    def reuse(self, known: Mapping[str, str]) -> None:
+        """Start an exam: `known` holds the HTML of texts an earlier build rendered (its fragments)."""
+        self.known, self.made = known, {}
 
     def render(self, text: Text, asset_prefix: str) -> Rendered:
         """HTML for `text`; `asset_prefix` is the relative URL of the output's assets/ from the page."""
         source = text.source.strip()
         if not _MARKDOWN_SYNTAX.search(source):
             return Rendered(f"<p>{html.escape(source, quote=False)}</p>" if source else "")
+        key = fragment_key(source)
+        known = self.known.get(key)
+        if known is not None:
+            self.made[key] = known
+            return Rendered(known)
+        problems = len(self.diagnostics)
         self._text = text
         try:
             converted = self._md.reset().convert(source)
@@ -123,6 +136,11 @@ class MarkdownRenderer:
                           clean_content_tags={"script", "style"})
         self._check_structure(text, clean)
         if "<img" not in clean:
+            if len(self.diagnostics) == problems:
+                # A fragment: HTML that depends on nothing but the text (with the code, the libraries
+                # and the configuration, which the cache's salt covers). Not one that reported a
+                # problem (it must report it again) nor one with images (it depends on their files).
+                self.made[key] = clean
             return Rendered(clean)
         # Images are checked after sanitizing, so those written as raw HTML are checked too.
         images: list[Image] = []
@@ -193,6 +211,10 @@ class MarkdownRenderer:
             except OSError:
                 self._hashes[path] = None
         return self._hashes[path]
+
+
+def fragment_key(source: str) -> str:
+    return hashlib.sha256(source.encode("utf-8")).hexdigest()[:32]
 
 
 def _position_of(text: Text, needle: str) -> Position:

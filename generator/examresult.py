@@ -33,6 +33,9 @@ class ExamOutput:
     manifest_entry: dict
     images: tuple[Path, ...] = ()  # the local image files its pages show (the cache checks them)
     digests: Mapping[str, str] = field(default_factory=dict)  # SHA-256 of each file, for the manifest
+    # The HTML of its texts by content.fragment_key, kept in its cache entry: when the exam changes,
+    # the texts that did not are not rendered again.
+    fragments: Mapping[str, str] = field(default_factory=dict)
 
     def facts(self) -> "OutputFacts":
         from .output import entry_text
@@ -98,9 +101,11 @@ def text_files(exam: Exam) -> set[Path]:
 
 
 def process_exams(config: SiteConfig, options: PageOptions, paths: Sequence[Path], render: bool,
-                  done: Callable[[int, ExamResult], None] | None = None) -> list[ExamResult]:
+                  done: Callable[[int, ExamResult], None] | None = None,
+                  known: Callable[[int], Mapping[str, str]] | None = None) -> list[ExamResult]:
     """Load, validate and (when `render` and the exam has no errors) render each exam file;
-    `done(index, result)` is called as each one is finished."""
+    `done(index, result)` is called as each one is finished. `known(index)`: the fragments of an
+    earlier version of the exam (ExamOutput.fragments), whose texts need no rendering."""
     from .build import SiteRenderer  # build imports this module: the renderer is build's
 
     capture = Diagnostics()  # taken exam by exam: what one exam reports never depends on the others
@@ -113,7 +118,7 @@ def process_exams(config: SiteConfig, options: PageOptions, paths: Sequence[Path
         loaded = capture.take()
         output, rendered, dependencies = None, (), ()
         if exam is not None and renderer is not None and not any(d.severity is Severity.ERROR for d in loaded):
-            output = renderer.exam(exam)
+            output = renderer.exam(exam, known(len(results)) if known is not None else {})
             rendered = capture.take()
             files = text_files(exam) | set(output.images)
             dependencies = tuple(sorted(str(p) for p in files if p.resolve() != path.resolve()))

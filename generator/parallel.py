@@ -8,10 +8,11 @@ the order given, so the output does not depend on the number of jobs.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
 from .cache import BuildCache, Lookup
 from .config import SiteConfig
@@ -79,7 +80,15 @@ def _chunk(work: Work, lookups: Sequence[Lookup], progress: Progress | None = No
         if progress is not None:
             progress(1)
 
-    return process_exams(work.config, work.options, [lookup.source for lookup in lookups], work.render, done)
+    def known(index: int) -> Mapping[str, str]:
+        previous = lookups[index].previous
+        return work.cache.fragments(previous) if work.cache is not None and previous else {}
+
+    results = process_exams(work.config, work.options, [lookup.source for lookup in lookups], work.render, done,
+                            known)
+    # The fragments are for the cache entry, written above; the building process has no use for them.
+    return [dataclasses.replace(result, output=dataclasses.replace(result.output, fragments={}))
+            if result.output is not None and result.output.fragments else result for result in results]
 
 
 def run_exams(work: Work, lookups: Sequence[Lookup], jobs: int, progress: Progress | None = None) -> list[ExamResult]:

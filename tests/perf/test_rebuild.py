@@ -247,3 +247,59 @@ def test_the_index_journal_is_appended_then_folded(site, monkeypatch):
     assert not journals[0].exists()
     assert site.build().reused == 6
     assert site.matches_a_clean_build()
+
+
+@pytest.fixture
+def conversions(monkeypatch) -> list[str]:
+    """The Markdown texts converted (by this process: one exam is rendered in it)."""
+    import markdown
+
+    converted: list[str] = []
+    real = markdown.Markdown.convert
+
+    def convert(self, source: str) -> str:
+        converted.append(source)
+        return real(self, source)
+
+    monkeypatch.setattr(markdown.Markdown, "convert", convert)
+    return converted
+
+
+def test_a_changed_exam_renders_only_its_changed_texts(site, conversions):
+    site.build()
+    exam = site.config.parent / "exams" / "exam-00001.yaml"
+    exam.write_text(exam.read_text().replace("title: \"", "title: \"(renamed) ", 1))
+    settled(site.config.parent)
+    assert site.build().reused == 5
+    assert conversions == []  # every text as it was: its HTML from the exam's last cache entry
+    assert site.matches_a_clean_build()
+    conversions.clear()
+    instructions = site.config.parent / "exams" / "exam-00001.md"
+    instructions.write_text(instructions.read_text() + "\nBring a **pencil**.\n")
+    settled(site.config.parent)
+    site.build()
+    assert len(conversions) == 1 and "pencil" in conversions[0]
+    assert site.matches_a_clean_build()
+
+
+def test_texts_with_problems_are_rendered_again_and_report_them(tmp_path, monkeypatch, conversions):
+    import generator.filesig
+
+    monkeypatch.setattr(generator.filesig, "SLACK_NS", 0)
+    config = tmp_path / "site" / "exams.yaml"
+    (config.parent / "exams").mkdir(parents=True)
+    config.write_text("site: {title: T, base_url: https://exams.example.edu/}\n"
+                      "proview: {sdk: v8, environment: dev, dsn: d, languages: [en]}\n"
+                      "submission: {url: https://api.example.edu/submissions}\nexams: [exams/*.yaml]\n")
+    exam = config.parent / "exams" / "e.yaml"
+    exam.write_text("id: e\ntitle: E\ninstructions: |\n  # Title\n\n  ### Skipped a level\ntime_limit: 10\n"
+                    "questions:\n  - {id: q1, type: true_false, prompt: 'Is it *true*?', answer: true}\n")
+    settled(config.parent)
+    first = build(config, None, tmp_path / "out", tmp_path / "keys", run=RunOptions(cache=True))
+    exam.write_text(exam.read_text().replace("title: E", "title: F"))
+    settled(config.parent)
+    conversions.clear()
+    second = build(config, None, tmp_path / "out", tmp_path / "keys", run=RunOptions(cache=True))
+    assert [d.message for d in second.diagnostics] == [d.message for d in first.diagnostics]
+    assert len(first.diagnostics) == 1 and "heading" in first.diagnostics[0].message
+    assert conversions == ["# Title\n\n### Skipped a level"]  # the prompt's HTML was kept; not the warned text
