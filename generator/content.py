@@ -10,17 +10,9 @@ from pathlib import Path
 from typing import Mapping
 from urllib.parse import urlsplit
 
-import markdown
 import nh3
-from markdown.extensions import Extension
-from markdown.extensions.codehilite import CodeHiliteExtension
-from markdown.extensions.fenced_code import FencedCodeExtension
-from markdown.extensions.sane_lists import SaneListExtension
-from markdown.extensions.tables import TableExtension
-from markdown.inlinepatterns import InlineProcessor
 
 from .diagnostics import Diagnostics, Position, shown_path
-from .highlight import LabelledFormatter
 from .mathml import MATHML_ATTRIBUTES, MATHML_TAGS, TexError, tex_to_mathml
 from .model import Text
 
@@ -50,7 +42,7 @@ _ATTRIBUTE = re.compile(r'([a-z-]+)="([^"]*)"')
 _MARKDOWN_SYNTAX = re.compile(r"[\\`*_\[\]<>#|&!~$\n]|^\s*(\d+[.)]|[-+=])|^\s{4}")
 # $$display$$ and $inline$ math. Inline math must hug its dollars ($x$, not "$5 and $10"), and a
 # closing dollar followed by a digit is money, as in Pandoc.
-_MATH = r"(?<!\\)\$\$(?P<display>.+?)\$\$|(?<![\\$])\$(?P<inline>[^\s$](?:[^$]*?[^\s\\$])?)\$(?!\d)"
+MATH_PATTERN = r"(?<!\\)\$\$(?P<display>.+?)\$\$|(?<![\\$])\$(?P<inline>[^\s$](?:[^$]*?[^\s\\$])?)\$(?!\d)"
 _HEADING = re.compile(r"<h([1-6])\b")
 _EMPTY_LINK = re.compile(r"<a\b([^>]*)>(?:\s|<(?!img)[^>]*>)*</a>")
 _HREF = re.compile(r'href="([^"]*)"')
@@ -62,28 +54,6 @@ class Image:
 
     source: Path
     name: str  # relative to the output's assets folder
-
-
-class _MathProcessor(InlineProcessor):
-    def __init__(self, renderer: "MarkdownRenderer", md: markdown.Markdown) -> None:
-        super().__init__(_MATH, md)
-        self.renderer = renderer
-
-    def handleMatch(self, match: re.Match, data: str):  # noqa: N802 (Python-Markdown's name)
-        display = match.group("display") is not None
-        tex = match.group("display") if display else match.group("inline")
-        mathml = self.renderer.math(tex, display)
-        return self.md.htmlStash.store(mathml), match.start(0), match.end(0)
-
-
-class _MathExtension(Extension):
-    def __init__(self, renderer: "MarkdownRenderer") -> None:
-        super().__init__()
-        self.renderer = renderer
-
-    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802
-        # After code spans (190), so `$x$` in backticks stays code; before emphasis, so x_1 stays math.
-        md.inlinePatterns.register(_MathProcessor(self.renderer, md), "examsite_math", 185)
 
 
 @dataclass(frozen=True)
@@ -99,14 +69,7 @@ class MarkdownRenderer:
     def __init__(self, diagnostics: Diagnostics, https_only: bool) -> None:
         self.diagnostics = diagnostics
         self.https_only = https_only
-        # Extensions as instances, not names: a name is looked up among every installed package's
-        # entry points first (about 15 ms of each build that renders), and could find another's.
-        self._md = markdown.Markdown(
-            extensions=[FencedCodeExtension(), TableExtension(), SaneListExtension(),
-                        CodeHiliteExtension(css_class="highlight", guess_lang=False,
-                                            pygments_formatter=LabelledFormatter),
-                        _MathExtension(self)],
-            output_format="html")
+        self._md = None  # made at the first text to convert (markdownext.py)
         self._hashes: dict[Path, str | None] = {}
         self._text: Text | None = None  # the text being rendered, for messages from extensions
         self.known: Mapping[str, str] = {}  # fragments: HTML by fragment_key, from an earlier build
@@ -127,6 +90,12 @@ class MarkdownRenderer:
             self.made[key] = known
             return Rendered(known)
         problems = len(self.diagnostics)
+        if self._md is None:
+            # Imported here: an exam whose texts are all known fragments needs neither Markdown nor
+            # Pygments (about 50 ms to import and set up).
+            from .markdownext import make_converter
+
+            self._md = make_converter(self)
         self._text = text
         try:
             converted = self._md.reset().convert(source)
