@@ -244,3 +244,17 @@ def test_unused_old_entries_are_pruned(corpus_site, tmp_path):
     (cache_dir(config) / ".pruned").unlink()
     built(config, "second", cache=True)
     assert not stale.exists() and len(_entries(config)) == 6
+
+
+def test_library_versions_read_from_folder_names_are_importlib_metadata_s():
+    from importlib import metadata
+
+    from generator import cache
+
+    expected = []
+    for name in cache.RENDERING_LIBRARIES:
+        try:
+            expected.append(f"{name}={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            expected.append(f"{name}=none")
+    assert cache._library_versions() == ",".join(expected)
