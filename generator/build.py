@@ -27,7 +27,7 @@ from .pages import PageOptions, page_url
 from .validate import validate_exam, validate_site
 
 if TYPE_CHECKING:
-    from .assets import Asset
+    from .assets import Asset, Published
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,10 @@ def load_site(config_path: Path, env: str | None, diagnostics: Diagnostics, page
 class SiteRenderer:
     """Renders the exams of one site configuration, one exam at a time."""
 
-    def __init__(self, config: SiteConfig, options: PageOptions, diagnostics: Diagnostics) -> None:
+    def __init__(self, config: SiteConfig, options: PageOptions, diagnostics: Diagnostics,
+                 runtime: Mapping[str, Published] | None = None) -> None:
+        """`runtime`: the runtime's files as the pages link them, when known (the build index has
+        them); else the runtime is made."""
         # Imported here: a build whose exams all come from the cache never loads the renderer's
         # libraries (Jinja, Markdown, Pygments, the MathML converter), a third of its run time.
         from .assets import runtime_assets
@@ -99,7 +102,7 @@ class SiteRenderer:
         from .render import PageRenderer, make_environment
 
         self.config = config
-        self.assets = runtime_assets(config.proview.sdk, options.fake_proview)
+        self.assets = runtime if runtime is not None else runtime_assets(config.proview.sdk, options.fake_proview)
         self.pages = PageRenderer(config, make_environment(config),
                                   MarkdownRenderer(diagnostics, config.requires_https), self.assets, options)
 
@@ -224,7 +227,8 @@ def _run(config_path: Path, env: str | None, diagnostics: Diagnostics, page_opti
         lookups.append(lookup)
     progress(len(found))
     missing = [position for position in range(total) if position not in found]
-    work = Work(config, page_options, not diagnostics.has_errors, cache if write_cache else None, started)
+    work = Work(config, page_options, not diagnostics.has_errors, cache if write_cache else None, started,
+                index.published_runtime() if index is not None else None)
     made = run_exams(work, [lookups[position] for position in missing], run.jobs or default_jobs(), progress)
     found.update(zip(missing, made))
     results = [found[position] for position in range(total)]
@@ -256,7 +260,7 @@ class _Site:
         self.page_options = page_options
         self.published = [(position, result.facts) for position, result in enumerate(built.results)
                           if result.facts is not None]
-        self._assets: dict[str, bytes] | None = None
+        self._assets: dict[str, Asset] | None = None
         files = dict(self._runtime_facts())
         at_hand: dict[str, bytes] = {}
         self.owner: dict[str, int] = {}  # page or image -> the position of the exam that publishes it
@@ -283,20 +287,23 @@ class _Site:
         index = self.built.index
         known = index.runtime if index is not None else None
         if known is not None:
-            return known
-        facts = {name: (hashlib.sha256(content).hexdigest(), len(content)) for name, content in self._runtime().items()}
+            return {name: (digest, size) for name, digest, size, _ in known.values()}
+        made = self._runtime_assets()
         if index is not None:
-            index.record_runtime(facts)
-        return facts
+            index.record_runtime({logical: [asset.name, hashlib.sha256(asset.content).hexdigest(), len(asset.content),
+                                            asset.integrity] for logical, asset in made.items()})
+        return {asset.name: (hashlib.sha256(asset.content).hexdigest(), len(asset.content)) for asset in made.values()}
 
-    def _runtime(self) -> dict[str, bytes]:
+    def _runtime_assets(self) -> dict[str, Asset]:
         if self._assets is None:
             from .assets import runtime_assets
 
             config = self.built.config
-            made = runtime_assets(config.proview.sdk, self.page_options.fake_proview)
-            self._assets = {asset.name: asset.content for asset in made.values()}
+            self._assets = runtime_assets(config.proview.sdk, self.page_options.fake_proview)
         return self._assets
+
+    def _runtime(self) -> dict[str, bytes]:
+        return {asset.name: asset.content for asset in self._runtime_assets().values()}
 
     def contents(self, names: set[str]) -> dict[str, bytes]:
         found = {}

@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 from typing import Any, Iterable
 
+from .assets import Published
 from .cache import Lookup, address, diagnostics_from_json, diagnostics_json
 from .diagnostics import Position
 from .examresult import ExamResult, OutputFacts
@@ -34,7 +35,7 @@ from .filesig import Record, current, record_of, same_signature, settled, sha256
 from .model import Exam
 from .output import write_atomically
 
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2
 _EXAM_FIELDS = [field.name for field in dataclasses.fields(Exam)]
 
 
@@ -51,7 +52,8 @@ class BuildIndex:
         self.started_ns = started_ns  # files changed after this (less the slack) are not recorded
         self._entries: dict[str, dict] = {}  # exam file -> its entry, as last saved
         self.keys: dict[str, Record] = {}  # answer key file -> its record
-        self.runtime: dict[str, tuple[str, int]] | None = None  # the runtime's files: (SHA-256, size)
+        # The runtime's files (assets.py): logical name -> [published name, SHA-256, size, SRI digest].
+        self.runtime: dict[str, list] | None = None
         # This build's look at each exam file: its record, and when the last result was reused,
         # the records of the files it reads and that result as saved.
         self._checked: dict[str, tuple[Record | None, list | None, dict | None]] = {}
@@ -93,7 +95,8 @@ class BuildIndex:
                 self._entries[source] = entry
         self.keys.update(data["keys"])
         if "runtime" in data:
-            self.runtime = {name: (digest, size) for name, (digest, size) in data["runtime"].items()} or None
+            self.runtime = {str(logical): [str(name), str(digest), int(size), str(integrity)]
+                            for logical, (name, digest, size, integrity) in data["runtime"].items()} or None
 
     def reuse(self, source: Path) -> tuple[Lookup, ExamResult | None]:
         """The exam file's cache address, and its last result when neither the file nor any file
@@ -154,9 +157,15 @@ class BuildIndex:
             self._changes.setdefault("exams", {}).update(changed)
         self._entries = entries
 
-    def record_runtime(self, facts: dict[str, tuple[str, int]]) -> None:
+    def record_runtime(self, facts: dict[str, list]) -> None:
         if self.runtime != facts:
             self.runtime = self._changes["runtime"] = facts
+
+    def published_runtime(self) -> dict[str, Published] | None:
+        """The runtime's files as the pages link them, without making the runtime."""
+        if self.runtime is None:
+            return None
+        return {logical: Published(name, integrity) for logical, (name, _, _, integrity) in self.runtime.items()}
 
     def record_key(self, path: str, record: Record) -> None:
         if self.keys.get(path) != record:

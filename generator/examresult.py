@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
+from .assets import Published
 from .config import SiteConfig
 from .diagnostics import Diagnostic, Diagnostics, Severity
 from .exams import load_exam
@@ -102,14 +103,15 @@ def text_files(exam: Exam) -> set[Path]:
 
 def process_exams(config: SiteConfig, options: PageOptions, paths: Sequence[Path], render: bool,
                   done: Callable[[int, ExamResult], None] | None = None,
-                  known: Callable[[int], Mapping[str, str]] | None = None) -> list[ExamResult]:
+                  known: Callable[[int], Mapping[str, str]] | None = None,
+                  runtime: Mapping[str, Published] | None = None) -> list[ExamResult]:
     """Load, validate and (when `render` and the exam has no errors) render each exam file;
     `done(index, result)` is called as each one is finished. `known(index)`: the fragments of an
     earlier version of the exam (ExamOutput.fragments), whose texts need no rendering."""
     from .build import SiteRenderer  # build imports this module: the renderer is build's
 
     capture = Diagnostics()  # taken exam by exam: what one exam reports never depends on the others
-    renderer = SiteRenderer(config, options, capture) if render else None
+    renderer = SiteRenderer(config, options, capture, runtime) if render else None
     results = []
     for path in paths:
         exam = load_exam(path, capture)

@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Mapping, Sequence
 
+from .assets import Published
 from .cache import BuildCache, Lookup
 from .config import SiteConfig
 from .examresult import ExamResult, process_exams
@@ -41,6 +42,7 @@ class Work:
     # When the build started (time.time()): files written since are not trusted. By default, when
     # the Work was made; pass the real start when files were read before that.
     started: float = field(default_factory=time.time)
+    runtime: Mapping[str, Published] | None = None  # the runtime's files as pages link them, if known
 
 
 def default_jobs() -> int:
@@ -85,7 +87,7 @@ def _chunk(work: Work, lookups: Sequence[Lookup], progress: Progress | None = No
         return work.cache.fragments(previous) if work.cache is not None and previous else {}
 
     results = process_exams(work.config, work.options, [lookup.source for lookup in lookups], work.render, done,
-                            known)
+                            known, work.runtime)
     # The fragments are for the cache entry, written above; the building process has no use for them.
     return [dataclasses.replace(result, output=dataclasses.replace(result.output, fragments={}))
             if result.output is not None and result.output.fragments else result for result in results]
