@@ -106,8 +106,9 @@ class SiteRenderer:
         self.pages = PageRenderer(config, make_environment(config),
                                   MarkdownRenderer(diagnostics, config.requires_https), self.assets, options)
 
-    def exam(self, exam: Exam, known: Mapping[str, str] = {}) -> ExamOutput:
-        """The exam's output; `known`: fragments of an earlier version of it (content.py)."""
+    def exam(self, exam: Exam, known: Mapping[str, str] | None = None) -> ExamOutput:
+        """The exam's output. `known`: fragments of an earlier version of it (content.py), to
+        reuse, and then the output holds its own; None: none used, none kept."""
         self.pages.markdown.reuse(known)
         rendered = self.pages.exam_pages(exam)
         files = {page.path: page.html for page in rendered.pages}
@@ -118,7 +119,7 @@ class SiteRenderer:
         return ExamOutput(exam.id, files, key_bytes(exam), rendered.pages[0].csp if rendered.pages else "",
                           _manifest_entry(self.config, exam),
                           tuple(sorted({image.source for image in rendered.images})), digests,
-                          dict(self.pages.markdown.made))
+                          dict(self.pages.markdown.made or {}))
 
     def assemble(self, outputs: list[ExamOutput]) -> Rendered:
         """The whole output folder from the exams' outputs, in the order given."""

@@ -73,11 +73,12 @@ class MarkdownRenderer:
         self._hashes: dict[Path, str | None] = {}
         self._text: Text | None = None  # the text being rendered, for messages from extensions
         self.known: Mapping[str, str] = {}  # fragments: HTML by fragment_key, from an earlier build
-        self.made: dict[str, str] = {}  # the fragments of the texts rendered since `known` was set
+        self.made: dict[str, str] | None = None  # the fragments of this exam's texts, when collected
 
-    def reuse(self, known: Mapping[str, str]) -> None:
-        """Start an exam: `known` holds the HTML of texts an earlier build rendered (its fragments)."""
-        self.known, self.made = known, {}
+    def reuse(self, known: Mapping[str, str] | None) -> None:
+        """Start an exam: `known` holds the HTML of texts an earlier build rendered (its fragments).
+        None: no fragments are used nor collected (the dev server keeps outputs in memory)."""
+        self.known, self.made = known or {}, ({} if known is not None else None)
 
     def render(self, text: Text, asset_prefix: str) -> Rendered:
         """HTML for `text`; `asset_prefix` is the relative URL of the output's assets/ from the page."""
@@ -87,7 +88,8 @@ class MarkdownRenderer:
         key = fragment_key(source)
         known = self.known.get(key)
         if known is not None:
-            self.made[key] = known
+            if self.made is not None:
+                self.made[key] = known
             return Rendered(known)
         problems = len(self.diagnostics)
         if self._md is None:
@@ -105,7 +107,7 @@ class MarkdownRenderer:
                           clean_content_tags={"script", "style"})
         self._check_structure(text, clean)
         if "<img" not in clean:
-            if len(self.diagnostics) == problems:
+            if self.made is not None and len(self.diagnostics) == problems:
                 # A fragment: HTML that depends on nothing but the text (with the code, the libraries
                 # and the configuration, which the cache's salt covers). Not one that reported a
                 # problem (it must report it again) nor one with images (it depends on their files).

@@ -120,7 +120,7 @@ def process_exams(config: SiteConfig, options: PageOptions, paths: Sequence[Path
         loaded = capture.take()
         output, rendered, dependencies = None, (), ()
         if exam is not None and renderer is not None and not any(d.severity is Severity.ERROR for d in loaded):
-            output = renderer.exam(exam, known(len(results)) if known is not None else {})
+            output = renderer.exam(exam, known(len(results)) if known is not None else None)
             rendered = capture.take()
             files = text_files(exam) | set(output.images)
             dependencies = tuple(sorted(str(p) for p in files if p.resolve() != path.resolve()))

@@ -86,8 +86,9 @@ def _chunk(work: Work, lookups: Sequence[Lookup], progress: Progress | None = No
         previous = lookups[index].previous
         return work.cache.fragments(previous) if work.cache is not None and previous else {}
 
+    # Fragments are used and kept only where there is a cache to keep them in.
     results = process_exams(work.config, work.options, [lookup.source for lookup in lookups], work.render, done,
-                            known, work.runtime)
+                            known if work.cache is not None else None, work.runtime)
     # The fragments are for the cache entry, written above; the building process has no use for them.
     return [dataclasses.replace(result, output=dataclasses.replace(result.output, fragments={}))
             if result.output is not None and result.output.fragments else result for result in results]
