@@ -67,7 +67,8 @@ def _library_versions() -> str:
     for name in RENDERING_LIBRARIES:
         version = found.get(_normalized(name))
         if version is None:
-            
+            from importlib import metadata
+
             try:
                 version = metadata.version(name)
             except metadata.PackageNotFoundError:

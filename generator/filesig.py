@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from typing import List, Optional
+from typing import List
 
 Record = List  # [digest, st_ino, st_size, st_mtime_ns, st_ctime_ns, trusted]
 SLACK_NS = 2_000_000_000

@@ -224,9 +224,7 @@ def test_an_exam_saved_during_a_build_is_not_indexed(site, monkeypatch):
 
 
 
-def test_the_index_journal_is_appended_then_folded(site, monkeypatch):
-    from generator import buildindex
-
+def test_the_index_journal_is_appended_then_folded(site):
     folder = cache_dir(site.config) / "index"
     exam = site.config.parent / "exams" / "exam-00001.yaml"
 
