@@ -3,25 +3,33 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import TYPE_CHECKING, Callable, Mapping
 
 from . import __version__
-from .assets import Asset, language_assets, runtime_assets
-from .cache import BuildCache, Lookup, address, cache_dir, site_salt
+from .assets import language_assets
+from .buildindex import BuildIndex
+from .cache import BuildCache, Lookup, cache_dir, site_salt
 from .config import SiteConfig, load_config
 from .diagnostics import Diagnostic, Diagnostics, ExamsiteError, InvalidInput, Position, Severity
-from .examresult import ExamOutput, ExamResult
+from .examresult import ExamOutput, ExamResult, OutputFacts, process_exams
 from .exams import load_exam
 from .i18n import Overrides
 from .keys import key_bytes
 from .model import Exam
-from .output import MANIFEST, ROBOTS, check_locations, headers_bytes, manifest_bytes, swap_in, write_atomically
+from .filesig import current
+from .output import (MANIFEST, ROBOTS, check_locations, headers_bytes, manifest_bytes, manifest_text, swap_in,
+                     write_atomically)
 from .parallel import Work, default_jobs, run_exams
+from .publish import publish
 from .pages import PageOptions, page_url
 from .validate import validate_exam, validate_site
+
+if TYPE_CHECKING:
+    from .assets import Asset, Published
 
 
 @dataclass(frozen=True)
@@ -85,18 +93,25 @@ def load_site(config_path: Path, env: str | None, diagnostics: Diagnostics, page
 class SiteRenderer:
     """Renders the exams of one site configuration, one exam at a time."""
 
-    def __init__(self, config: SiteConfig, options: PageOptions, diagnostics: Diagnostics) -> None:
+    def __init__(self, config: SiteConfig, options: PageOptions, diagnostics: Diagnostics,
+                 runtime: Mapping[str, Published] | None = None) -> None:
+        """`runtime`: the runtime's files as the pages link them, when known (the build index has
+        them); else the runtime is made."""
         # Imported here: a build whose exams all come from the cache never loads the renderer's
         # libraries (Jinja, Markdown, Pygments, the MathML converter), a third of its run time.
+        from .assets import runtime_assets
         from .content import MarkdownRenderer
         from .render import PageRenderer, make_environment
 
         self.config = config
-        self.assets = runtime_assets(config.proview.sdk, options.fake_proview)
+        self.assets = runtime if runtime is not None else runtime_assets(config.proview.sdk, options.fake_proview)
         self.pages = PageRenderer(config, make_environment(config),
                                   MarkdownRenderer(diagnostics, config.requires_https), self.assets, options)
 
-    def exam(self, exam: Exam) -> ExamOutput:
+    def exam(self, exam: Exam, known: Mapping[str, str] | None = None) -> ExamOutput:
+        """The exam's output. `known`: fragments of an earlier version of it (content.py), to
+        reuse, and then the output holds its own; None: none used, none kept."""
+        self.pages.markdown.reuse(known)
         rendered = self.pages.exam_pages(exam)
         files = {page.path: page.html for page in rendered.pages}
         for image in rendered.images:
@@ -105,7 +120,8 @@ class SiteRenderer:
         digests = {name: hashlib.sha256(content).hexdigest() for name, content in files.items()}
         return ExamOutput(exam.id, files, key_bytes(exam), rendered.pages[0].csp if rendered.pages else "",
                           _manifest_entry(self.config, exam), exam.lang,
-                          tuple(sorted({image.source for image in rendered.images})), digests)
+                          tuple(sorted({image.source for image in rendered.images})), digests,
+                          dict(self.pages.markdown.made or {}))
 
     def assemble(self, outputs: list[ExamOutput]) -> Rendered:
         """The whole output folder from the exams' outputs, in the order given."""
@@ -189,30 +205,25 @@ class RunOptions:
 @dataclass(frozen=True)
 class _Built:
     config: SiteConfig
-    assets: dict[str, Asset]
-    results: list[ExamResult]
-    reused: int  # exams taken from the cache
+    results: list[ExamResult]  # in the configuration's order
+    lookups: list[Lookup]  # each exam's cache address, in the same order
+    reused: int  # exams taken from the cache or the build index
     cache: BuildCache | None
-    lookups: list[Lookup]
+    index: BuildIndex | None
 
 
 def _run(config_path: Path, env: str | None, diagnostics: Diagnostics, page_options: PageOptions,
          run: RunOptions, write_cache: bool) -> _Built | None:
-    """Every exam loaded, validated and rendered (from the cache when it can be), in the
-    configuration's order; the diagnostics a one-process, cacheless build would report."""
+    """Every exam loaded, validated and rendered (from the build index or the cache when it can
+    be), in the configuration's order; the diagnostics a one-process, cacheless build would report."""
     started = time.time()
     config = _load_config(config_path, env, diagnostics, page_options)
     if config is None:
         return None
-    assets = runtime_assets(config.proview.sdk, page_options.fake_proview)
-    render = not diagnostics.has_errors
-    cache = BuildCache(cache_dir(config_path)) if run.cache else None
-    if cache is not None:
-        salt = site_salt(config, page_options, assets)
-        lookups = [address(salt, path) for path in config.exam_files]
-    else:
-        lookups = [Lookup(path, None) for path in config.exam_files]
-    total, finished = len(lookups), 0
+    # A site whose configuration has errors is only loaded and validated, every exam afresh.
+    cache = BuildCache(cache_dir(config_path)) if run.cache and not diagnostics.has_errors else None
+    index = BuildIndex.load(cache.root, site_salt(config, page_options), int(started * 1e9)) if cache else None
+    total, finished = len(config.exam_files), 0
 
     def progress(count: int) -> None:
         nonlocal finished
@@ -220,38 +231,164 @@ def _run(config_path: Path, env: str | None, diagnostics: Diagnostics, page_opti
         if run.progress is not None:
             run.progress(finished, total)
 
+    lookups: list[Lookup] = []
     found: dict[int, ExamResult] = {}
-    if cache is not None and render:
-        for index, lookup in enumerate(lookups):
+    for position, path in enumerate(config.exam_files):
+        lookup, hit = index.reuse(path) if index is not None else (Lookup(path, None), None)
+        if hit is None and cache is not None:
             hit = cache.load(lookup)
-            if hit is not None:
-                found[index] = hit
-        progress(len(found))
-    missing = [index for index in range(total) if index not in found]
-    work = Work(config, page_options, render, cache if write_cache else None, started)
-    made = run_exams(work, [lookups[index] for index in missing], run.jobs or default_jobs(), progress)
+        if hit is not None:
+            found[position] = hit
+        lookups.append(lookup)
+    progress(len(found))
+    missing = [position for position in range(total) if position not in found]
+    work = Work(config, page_options, not diagnostics.has_errors, cache if write_cache else None, started,
+                index.published_runtime() if index is not None else None)
+    made = run_exams(work, [lookups[position] for position in missing], run.jobs or default_jobs(), progress)
     found.update(zip(missing, made))
-    results = [found[index] for index in range(total)]
+    results = [found[position] for position in range(total)]
+    return _Built(config, results, lookups, len(found) - len(made), cache, index)
 
-    for result in results:
+
+def _diagnose(built: _Built, diagnostics: Diagnostics) -> None:
+    """The exams' own problems, then the site's: exam ids and URLs are unique across exams."""
+    for result in built.results:
         diagnostics.extend(list(result.load_diagnostics))
-    validate_site(config, [result.exam for result in results if result.exam is not None], diagnostics)
+    validate_site(built.config, [result.exam for result in built.results if result.exam is not None], diagnostics)
     if not diagnostics.has_errors:
         # As in a build that renders only a valid site: rendering problems are reported once the
         # site loads without errors.
-        for result in results:
+        for result in built.results:
             diagnostics.extend(list(result.render_diagnostics))
-    return _Built(config, assets, results, len(found) - len(made), cache, lookups)
 
 
-def _write_if_changed(path: Path, content: bytes) -> None:
-    """Write atomically, unless the file already holds exactly this (a rebuild rewrites no key)."""
-    try:
-        if path.read_bytes() == content:
-            return
-    except OSError:
-        pass
-    write_atomically(path, content)
+class _Site:
+    """The output folder and the keys of a valid build, by digest; bytes only where asked for.
+
+    An exam reused from the build index has only its output's facts. The bytes of its files are
+    needed only when the published folder lacks them; they then come from its cache entry or,
+    failing that (the entry was pruned or damaged), from rendering it again, and are checked
+    against the facts the manifest was made from."""
+
+    def __init__(self, built: _Built, page_options: PageOptions) -> None:
+        self.built = built
+        self.page_options = page_options
+        self.published = [(position, result.facts) for position, result in enumerate(built.results)
+                          if result.facts is not None]
+        self._assets: dict[str, Asset] | None = None
+        files = dict(self._runtime_facts())
+        at_hand: dict[str, bytes] = {}
+        self.owner: dict[str, int] = {}  # page or image -> the position of the exam that publishes it
+        for position, facts in self.published:
+            files.update(facts.files)
+            self.owner.update(dict.fromkeys(facts.files, position))
+        # The message catalogue of each language the pages are in (as shared_files): an exam reused
+        # from the index or the cache needs its language's file as much as one rendered afresh.
+        langs = (built.results[position].exam.lang for position, _ in self.published)
+        for asset in language_assets(langs, built.config.messages).values():
+            at_hand[asset.name] = asset.content
+        at_hand["robots.txt"] = ROBOTS.encode()
+        at_hand["_headers"] = headers_bytes({facts.exam_id: facts.policy for _, facts in self.published})
+        for name, content in at_hand.items():
+            files[name] = (hashlib.sha256(content).hexdigest(), len(content))
+        at_hand[MANIFEST] = manifest_text(files, [facts.manifest_text for _, facts in self.published],
+                                          f"examsite {__version__}")
+        files[MANIFEST] = (hashlib.sha256(at_hand[MANIFEST]).hexdigest(), len(at_hand[MANIFEST]))
+        self.files, self.at_hand = files, at_hand
+        self._outputs: dict[int, ExamOutput] = {}
+
+    @property
+    def tree(self) -> dict[str, str]:
+        return {name: digest for name, (digest, _) in self.files.items()}
+
+    def _runtime_facts(self) -> dict[str, tuple[str, int]]:
+        """The runtime's files (assets.py), by digest: from the build index, which has them for
+        this salt, else made (which imports Pygments, for the code colours)."""
+        index = self.built.index
+        known = index.runtime if index is not None else None
+        if known is not None:
+            return {name: (digest, size) for name, digest, size, _ in known.values()}
+        made = self._runtime_assets()
+        if index is not None:
+            index.record_runtime({logical: [asset.name, hashlib.sha256(asset.content).hexdigest(), len(asset.content),
+                                            asset.integrity] for logical, asset in made.items()})
+        return {asset.name: (hashlib.sha256(asset.content).hexdigest(), len(asset.content)) for asset in made.values()}
+
+    def _runtime_assets(self) -> dict[str, Asset]:
+        if self._assets is None:
+            from .assets import runtime_assets
+
+            config = self.built.config
+            self._assets = runtime_assets(config.proview.sdk, self.page_options.fake_proview)
+        return self._assets
+
+    def _runtime(self) -> dict[str, bytes]:
+        return {asset.name: asset.content for asset in self._runtime_assets().values()}
+
+    def contents(self, names: set[str]) -> dict[str, bytes]:
+        found = {}
+        for name in names:
+            if name in self.at_hand:
+                found[name] = self.at_hand[name]
+            elif name in self.owner:
+                found[name] = self.output(self.owner[name]).files[name]
+            else:
+                found[name] = self._runtime()[name]
+                if hashlib.sha256(found[name]).hexdigest() != self.files[name][0]:
+                    raise ExamsiteError(f"the runtime's {name} is not what the build index says; build again")
+        return found
+
+    def keys(self) -> list[tuple[str, str, int]]:
+        """(exam id, SHA-256 of its key, the exam's position), in the site's order."""
+        return [(facts.exam_id, facts.key_digest, position) for position, facts in self.published]
+
+    def output(self, position: int) -> ExamOutput:
+        """An exam's output with its bytes, as its facts describe it."""
+        result = self.built.results[position]
+        if result.output is not None:  # rendered, or loaded from its cache entry, by this build
+            return result.output
+        if position not in self._outputs:
+            for attempt in (self._from_cache, self._render):
+                output = attempt(position)
+                if output is not None and _holds(output, result.facts):
+                    self._outputs[position] = output
+                    break
+            else:
+                raise ExamsiteError(f"{result.source} changed while it was being built; build again")
+        return self._outputs[position]
+
+    def _from_cache(self, position: int) -> ExamOutput | None:
+        if self.built.cache is None:
+            return None
+        loaded = self.built.cache.load(self.built.lookups[position])
+        return loaded.output if loaded is not None else None
+
+    def _render(self, position: int) -> ExamOutput | None:
+        return process_exams(self.built.config, self.page_options, [self.built.results[position].source], True)[0].output
+
+
+def _holds(output: ExamOutput, facts: OutputFacts | None) -> bool:
+    """Do these bytes hash as the facts the manifest was made from say? (Checked, not assumed:
+    they come from another file than the facts.)"""
+    if facts is None or output.files.keys() != facts.files.keys():
+        return False
+    return (all(hashlib.sha256(content).hexdigest() == facts.files[name][0] for name, content in output.files.items())
+            and hashlib.sha256(output.key).hexdigest() == facts.key_digest and output.policy == facts.policy)
+
+
+def _write_keys(keys_dir: Path, site: _Site, index: BuildIndex | None) -> None:
+    """Each exam's answer key, written atomically unless the file already holds it (a rebuild
+    rewrites no key); the build index's records spare reading the unchanged ones."""
+    folder = str(keys_dir)
+    for exam_id, digest, position in site.keys():
+        path = os.path.join(folder, f"{exam_id}.json")
+        recorded = index.keys.get(path) if index is not None else None
+        found = current(path, recorded, digest)
+        if found is None or found[0] != digest:
+            write_atomically(Path(path), site.output(position).key)
+            found = current(path, None)
+        if index is not None and found is not None:
+            index.record_key(path, found)
 
 
 def check(config_path: Path, env: str | None, strict: bool = False,
@@ -260,6 +397,8 @@ def check(config_path: Path, env: str | None, strict: bool = False,
     started = time.perf_counter()
     diagnostics = Diagnostics()
     built = _run(config_path, env, diagnostics, page_options, run, write_cache=False)
+    if built is not None:
+        _diagnose(built, diagnostics)
     _fail_if_invalid(diagnostics, strict)
     assert built is not None
     return _summary(built.results, time.perf_counter() - started, diagnostics, built.reused)
@@ -272,15 +411,21 @@ def build(config_path: Path, env: str | None, out_dir: Path, keys_dir: Path, str
     check_locations(out_dir, keys_dir, config_path)
     diagnostics = Diagnostics()
     built = _run(config_path, env, diagnostics, page_options, run, write_cache=True)
+    if built is not None:
+        _diagnose(built, diagnostics)
     _fail_if_invalid(diagnostics, strict)
     assert built is not None
-    outputs = [result.output for result in built.results if result.output is not None]
-    rendered = assemble(built.assets, outputs, built.config.messages)
-    swap_in(out_dir, rendered.files)
-    for exam_id, content in sorted(rendered.keys.items()):
-        _write_if_changed(keys_dir / f"{exam_id}.json", content)
+    site = _Site(built, page_options)
     if built.cache is not None:
-        built.cache.prune(built.lookups)
+        publish(out_dir, site.tree, site.contents)
+    else:  # a clean build: every file written afresh
+        swap_in(out_dir, site.contents(set(site.files)))
+    _write_keys(keys_dir, site, built.index)
+    if built.index is not None:
+        built.index.update(built.results)
+        built.index.save()
+    if built.cache is not None:
+        built.cache.prune(built.lookups, keep=[built.index.path, built.index.journal] if built.index else [])
     return _summary(built.results, time.perf_counter() - started, diagnostics, built.reused)
 
 

@@ -19,10 +19,11 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
+import sys
 import time
 import zlib
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from enum import Enum
 from typing import Any, Iterable
@@ -30,7 +31,6 @@ from typing import Any, Iterable
 from . import __version__
 from . import diagnostics as diagnostics_module
 from . import model
-from .assets import Asset
 from .config import SiteConfig
 from .diagnostics import Diagnostic, Position, Severity
 from .examresult import ExamOutput, ExamResult
@@ -38,8 +38,9 @@ from .model import Exam
 from .output import write_atomically
 from .pages import PACKAGE_TEMPLATES, PageOptions
 
-FORMAT = b"examsite-cache 3\n"
+FORMAT = b"examsite-cache 5\n"
 PACKAGE_DIR = Path(__file__).parent
+ASSET_SOURCES = PACKAGE_DIR / "assets"  # as assets.ASSET_DIR, without importing assets.py (and Pygments)
 # Libraries whose output ends up in pages: a new version may render differently.
 PRUNE_AFTER_DAYS = 14
 MTIME_SLACK_SECONDS = 2.0  # file systems with 1-2 s timestamps
@@ -57,16 +58,48 @@ def _files_digest(hasher: "hashlib._Hash", root: Path, pattern: str) -> None:
 
 
 def _library_versions() -> str:
+    """The rendering libraries' versions, read from the names of their .dist-info folders (what
+    pip installs, and what importlib.metadata reads too) along sys.path, the first found winning
+    as there: importing importlib.metadata costs about 30 ms of every build. A library installed
+    some other way is asked of importlib.metadata."""
+    found = _dist_info_versions({_normalized(name) for name in RENDERING_LIBRARIES})
     versions = []
     for name in RENDERING_LIBRARIES:
-        try:
-            versions.append(f"{name}={metadata.version(name)}")
-        except metadata.PackageNotFoundError:
-            versions.append(f"{name}=none")
+        version = found.get(_normalized(name))
+        if version is None:
+            from importlib import metadata
+
+            try:
+                version = metadata.version(name)
+            except metadata.PackageNotFoundError:
+                version = "none"
+        versions.append(f"{name}={version}")
     return ",".join(versions)
 
 
-def site_salt(config: SiteConfig, options: PageOptions, assets: dict[str, Asset]) -> bytes:
+def _normalized(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()  # PEP 503
+
+
+def _dist_info_versions(wanted: set[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for folder in sys.path:
+        try:
+            names = os.listdir(folder or ".")
+        except OSError:
+            continue
+        for entry in names:
+            if entry.endswith(".dist-info"):
+                name, _, version = entry[:-len(".dist-info")].partition("-")
+                key = _normalized(name)
+                if key in wanted and key not in found and version:
+                    found[key] = version
+        if len(found) == len(wanted):
+            break
+    return found
+
+
+def site_salt(config: SiteConfig, options: PageOptions) -> bytes:
     """What every exam's entry depends on besides its own files."""
     hasher = hashlib.sha256(FORMAT)
     hasher.update(f"{__version__}\0{_library_versions()}\0{os.getcwd()}\0".encode())
@@ -74,10 +107,13 @@ def site_salt(config: SiteConfig, options: PageOptions, assets: dict[str, Asset]
     # A new field counts by default.
     hasher.update(repr(dataclasses.replace(config, exam_files=())).encode() + b"\0")
     hasher.update(repr(options).encode() + b"\0")
-    for name, asset in sorted(assets.items()):
-        hasher.update(f"{name}\0{asset.name}\0{asset.integrity}\0".encode())
     # examsite's own code: a development change without a version bump must not reuse old pages.
     _files_digest(hasher, PACKAGE_DIR, "*.py")
+    # The runtime's sources. With the code above, Pygments' version and the options, they make the
+    # published runtime (assets.py), whose names and SRI digests are in every page; hashing the
+    # sources rather than the runtime spares a rebuild the making of it (and importing Pygments).
+    hasher.update(b"runtime\0")
+    _files_digest(hasher, ASSET_SOURCES, "*")
     _files_digest(hasher, PACKAGE_TEMPLATES, "*")
     # The interface's message catalogues (i18n.py): a reworded message changes every page in that
     # language. exams.yaml's `messages` overrides are in the configuration hashed above.
@@ -102,6 +138,7 @@ class Lookup:
 
     source: Path
     key: str | None
+    previous: str | None = None  # the address of an earlier version of the exam, for its fragments
 
 
 def address(salt: bytes, source: Path) -> Lookup:
@@ -139,7 +176,19 @@ class BuildCache:
             return None
         return result
 
-    def prune(self, used: Iterable[Lookup], max_age_days: float = PRUNE_AFTER_DAYS) -> int:
+    def fragments(self, key: str) -> dict[str, str]:
+        """The fragments kept in an entry (examresult.ExamOutput.fragments); none when it is missing
+        or damaged. They depend on their texts alone, not on the files the exam reads: an entry
+        too stale to be used is still good for them."""
+        try:
+            header, blobs = _open(self._path(key).read_bytes())
+            return {str(name): bytes(blobs[start:start + length]).decode("utf-8")
+                    for name, start, length in header["output"]["fragments"]
+                    if start >= 0 and start + length <= len(blobs)}
+        except Exception:  # a miss, never an error
+            return {}
+
+    def prune(self, used: Iterable[Lookup], max_age_days: float = PRUNE_AFTER_DAYS, keep: Iterable[Path] = ()) -> int:
         """Delete entries this build did not use and nobody has written for `max_age_days`; at most
         once a day (a marker's age says when), so a rebuild does not list the cache every time.
         Old entries are kept a while: another environment's builds (--env) use other entries."""
@@ -150,14 +199,14 @@ class BuildCache:
                 return 0
         except OSError:
             pass
-        keep = {lookup.key for lookup in used if lookup.key}
+        kept = {lookup.key for lookup in used if lookup.key} | {path.parent.name + path.name for path in keep}
         removed = 0
         try:
             for folder in self.root.iterdir():
                 if not folder.is_dir():
                     continue
                 for entry in folder.iterdir():
-                    if folder.name + entry.name in keep:
+                    if folder.name + entry.name in kept:
                         continue
                     if now - entry.stat().st_mtime > max_age_days * 86400:
                         entry.unlink()
@@ -205,48 +254,48 @@ _ENUMS = {cls.__name__: cls for module in (model, diagnostics_module) for cls in
           if isinstance(cls, type) and issubclass(cls, Enum) and cls is not Enum}
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """A value of the model as JSON; TypeError for anything else (the entry is then not kept)."""
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, tuple):
-        return {"tuple": [_plain(item) for item in value]}
+        return {"tuple": [plain(item) for item in value]}
     if isinstance(value, list):
-        return {"list": [_plain(item) for item in value]}
+        return {"list": [plain(item) for item in value]}
     if isinstance(value, Path):
         return {"path": str(value)}
     if isinstance(value, Enum):
         return {"enum": type(value).__name__, "value": value.value}
     if dataclasses.is_dataclass(value) and _CLASSES.get(type(value).__name__) is type(value):
         return {"class": type(value).__name__,
-                "fields": {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}}
+                "fields": {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}}
     raise TypeError(f"cannot keep a {type(value).__name__} in the cache")
 
 
-def _unplain(value: Any) -> Any:
+def unplain(value: Any) -> Any:
     if not isinstance(value, dict):
         return value
     if "tuple" in value:
-        return tuple(_unplain(item) for item in value["tuple"])
+        return tuple(unplain(item) for item in value["tuple"])
     if "list" in value:
-        return [_unplain(item) for item in value["list"]]
+        return [unplain(item) for item in value["list"]]
     if "path" in value:
         return Path(value["path"])
     if "enum" in value:
         return _ENUMS[value["enum"]](value["value"])
     cls = _CLASSES[value["class"]]
-    return cls(**{name: _unplain(item) for name, item in value["fields"].items()})
+    return cls(**{name: unplain(item) for name, item in value["fields"].items()})
 
 
 def _position(value: list) -> Position:
     return Position(str(value[0]), int(value[1]), int(value[2]))
 
 
-def _diagnostics(items: Iterable[Diagnostic]) -> list:
+def diagnostics_json(items: Iterable[Diagnostic]) -> list:
     return [[d.position.path, d.position.line, d.position.col, d.severity.value, d.message] for d in items]
 
 
-def _undiagnostics(items: list) -> tuple[Diagnostic, ...]:
+def diagnostics_from_json(items: list) -> tuple[Diagnostic, ...]:
     return tuple(Diagnostic(_position(item[:3]), Severity(item[3]), str(item[4])) for item in items)
 
 
@@ -263,31 +312,36 @@ def _encode(result: ExamResult, dependencies: list[tuple[str, str | None]]) -> b
         return [offset - len(content), len(content)]
 
     header = {
-        "exam": _plain(exam),
+        "exam": plain(exam),
         "parts": result.parts,
         "questions": result.questions,
-        "load_diagnostics": _diagnostics(result.load_diagnostics),
-        "render_diagnostics": _diagnostics(result.render_diagnostics),
+        "load_diagnostics": diagnostics_json(result.load_diagnostics),
+        "render_diagnostics": diagnostics_json(result.render_diagnostics),
         "dependencies": dependencies,
         "output": {"exam_id": output.exam_id, "policy": output.policy, "manifest_entry": output.manifest_entry,
                    "lang": output.lang, "images": [str(p) for p in output.images], "key": blob(output.key),
                    "digests": dict(output.digests),
-                   "files": [[name, *blob(content)] for name, content in output.files.items()]},
+                   "files": [[name, *blob(content)] for name, content in output.files.items()],
+                   "fragments": [[name, *blob(fragment.encode("utf-8"))] for name, fragment in output.fragments.items()]},
     }
     head = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode()
     payload = len(head).to_bytes(8, "big") + head + b"".join(blobs)
     return FORMAT + zlib.crc32(payload).to_bytes(4, "big") + payload
 
 
-def _decode(data: bytes, source: Path) -> tuple[ExamResult, list[tuple[str, str]]]:
+def _open(data: bytes) -> tuple[dict, memoryview]:
+    """An entry's header and its blobs, checked; ValueError when it is not a whole entry."""
     if not data.startswith(FORMAT):
         raise ValueError("not an examsite cache entry")
     checksum, payload = data[len(FORMAT):len(FORMAT) + 4], memoryview(data)[len(FORMAT) + 4:]
     if zlib.crc32(payload).to_bytes(4, "big") != checksum:
         raise ValueError("checksum mismatch")
     size = int.from_bytes(payload[:8], "big")
-    header = json.loads(bytes(payload[8:8 + size]))
-    blobs = payload[8 + size:]
+    return json.loads(bytes(payload[8:8 + size])), payload[8 + size:]
+
+
+def _decode(data: bytes, source: Path) -> tuple[ExamResult, list[tuple[str, str]]]:
+    header, blobs = _open(data)
 
     def blob(span: list[int]) -> bytes:
         start, length = span
@@ -296,7 +350,7 @@ def _decode(data: bytes, source: Path) -> tuple[ExamResult, list[tuple[str, str]
         return bytes(blobs[start:start + length])
 
     o = header["output"]
-    exam = _unplain(header["exam"])
+    exam = unplain(header["exam"])
     if not isinstance(exam, Exam):
         raise ValueError("not an exam")
     output = ExamOutput(o["exam_id"], {name: blob([start, length]) for name, start, length in o["files"]},
@@ -305,7 +359,7 @@ def _decode(data: bytes, source: Path) -> tuple[ExamResult, list[tuple[str, str]
                         {str(name): str(digest) for name, digest in o["digests"].items()})
     dependencies = [(str(path), str(digest)) for path, digest in header["dependencies"]]
     result = ExamResult(source=source, exam=exam, parts=int(header["parts"]), questions=int(header["questions"]),
-                        load_diagnostics=_undiagnostics(header["load_diagnostics"]),
-                        render_diagnostics=_undiagnostics(header["render_diagnostics"]), output=output,
+                        load_diagnostics=diagnostics_from_json(header["load_diagnostics"]),
+                        render_diagnostics=diagnostics_from_json(header["render_diagnostics"]), output=output,
                         dependencies=tuple(Path(p) for p, _ in dependencies))
     return result, dependencies

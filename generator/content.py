@@ -10,18 +10,20 @@ import html
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Mapping
 from urllib.parse import unquote, urlsplit
 
 import nh3
-from markdown_it import MarkdownIt
-from markdown_it.renderer import RendererHTML
-from markdown_it.rules_inline import StateInline
-from markdown_it.token import Token
 
 from .diagnostics import Diagnostics, Position, shown_path
-from .highlight import highlight_code
 from .mathml import MATHML_ATTRIBUTES, MATHML_TAGS, TexError, tex_to_mathml
 from .model import Text
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.renderer import RendererHTML
+    from markdown_it.rules_inline import StateInline
+    from markdown_it.token import Token
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em", "h1", "h2", "h3", "h4",
@@ -50,7 +52,7 @@ _MARKDOWN_SYNTAX = re.compile(r"[\\`*_\[\]<>#|&!~$\n]|^\s*(\d+[.)]|[-+=])|^\s{4}
 # $$display$$ and $inline$ math. Inline math must hug its dollars ($x$, not "$5 and $10"), and a
 # closing dollar followed by a digit is money, as in Pandoc. No backticks inside: a formula never
 # holds one, and "$10 `$x$`" must leave the code span alone.
-_MATH = re.compile(r"(?<!\\)\$\$(?P<display>[^`\n]+?)\$\$|(?<![\\$])\$(?P<inline>[^\s$`](?:[^$`]*?[^\s\\$`])?)\$(?!\d)")
+MATH_PATTERN = re.compile(r"(?<!\\)\$\$(?P<display>[^`\n]+?)\$\$|(?<![\\$])\$(?P<inline>[^\s$`](?:[^$`]*?[^\s\\$`])?)\$(?!\d)")
 _LINK_SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):", re.I)
 _HEADING = re.compile(r"<h([1-6])\b")
 _EMPTY_LINK = re.compile(r"<a\b([^>]*)>(?:\s|<(?!img)[^>]*>)*</a>")
@@ -78,22 +80,46 @@ class MarkdownRenderer:
     def __init__(self, diagnostics: Diagnostics, https_only: bool) -> None:
         self.diagnostics = diagnostics
         self.https_only = https_only
-        self._md = MarkdownIt("commonmark", {"html": True, "xhtmlOut": False}).enable(["table", "strikethrough"])
-        self._md.validateLink = _allowed_link
-        # Before backslash escapes, so `\$` stays a dollar; a code span is consumed from its
-        # backtick, so `$x$` in backticks stays code; x_1 inside $...$ is math, not emphasis.
-        self._md.inline.ruler.before("escape", "examsite_math", self._math_rule)
-        self._md.add_render_rule("examsite_math", _render_math)
-        self._md.add_render_rule("fence", _render_fence)
-        self._md.add_render_rule("code_block", _render_fence)
+        self._md: MarkdownIt | None = None  # made at the first text to convert
         self._hashes: dict[Path, str | None] = {}
         self._text: Text | None = None  # the text being rendered, for messages from the math rule
+        self.known: Mapping[str, str] = {}  # fragments: HTML by fragment_key, from an earlier build
+        self.made: dict[str, str] | None = None  # the fragments of this exam's texts, when collected
+
+    def reuse(self, known: Mapping[str, str] | None) -> None:
+        """Start an exam: `known` holds the HTML of texts an earlier build rendered (its fragments).
+        None: no fragments are used nor collected (the dev server keeps outputs in memory)."""
+        self.known, self.made = known or {}, ({} if known is not None else None)
+
+    def _parser(self) -> MarkdownIt:
+        # Imported here: an exam whose texts are all known fragments needs neither markdown-it nor
+        # Pygments (about 0.1 s to import).
+        from markdown_it import MarkdownIt
+
+        md = MarkdownIt("commonmark", {"html": True, "xhtmlOut": False}).enable(["table", "strikethrough"])
+        md.validateLink = _allowed_link
+        # Before backslash escapes, so `\$` stays a dollar; a code span is consumed from its
+        # backtick, so `$x$` in backticks stays code; x_1 inside $...$ is math, not emphasis.
+        md.inline.ruler.before("escape", "examsite_math", self._math_rule)
+        md.add_render_rule("examsite_math", _render_math)
+        md.add_render_rule("fence", _render_fence)
+        md.add_render_rule("code_block", _render_fence)
+        return md
 
     def render(self, text: Text, asset_prefix: str) -> Rendered:
         """HTML for `text`; `asset_prefix` is the relative URL of the output's assets/ from the page."""
         source = text.source.strip()
         if not _MARKDOWN_SYNTAX.search(source):
             return Rendered(f"<p>{html.escape(source, quote=False)}</p>" if source else "")
+        key = fragment_key(source)
+        known = self.known.get(key)
+        if known is not None:
+            if self.made is not None:
+                self.made[key] = known
+            return Rendered(known)
+        problems = len(self.diagnostics)
+        if self._md is None:
+            self._md = self._parser()
         self._text = text
         try:
             tokens = self._md.parse(source)
@@ -108,6 +134,11 @@ class MarkdownRenderer:
             clean_content_tags={"script", "style"})
         self._check_structure(text, clean)
         if "<img" not in clean:
+            if self.made is not None and len(self.diagnostics) == problems:
+                # A fragment: HTML that depends on nothing but the text (with the code, the libraries
+                # and the configuration, which the cache's salt covers). Not one that reported a
+                # problem (it must report it again) nor one with images (it depends on their files).
+                self.made[key] = clean
             return Rendered(clean)
         # Images are checked after sanitizing, so those written as raw HTML are checked too.
         images: list[Image] = []
@@ -125,7 +156,7 @@ class MarkdownRenderer:
     def _math_rule(self, state: StateInline, silent: bool) -> bool:
         if state.src[state.pos] != "$":
             return False
-        match = _MATH.match(state.src, state.pos)
+        match = MATH_PATTERN.match(state.src, state.pos)
         if match is None or match.end() > state.posMax:
             return False
         if not silent:
@@ -194,6 +225,10 @@ class MarkdownRenderer:
         return self._hashes[path]
 
 
+def fragment_key(source: str) -> str:
+    return hashlib.sha256(source.encode("utf-8")).hexdigest()[:32]
+
+
 def _allowed_link(url: str) -> bool:
     """Links and images may be relative or use an allowed scheme (the sanitizer's list)."""
     scheme = _LINK_SCHEME.match(url.strip())
@@ -222,6 +257,8 @@ def _render_math(renderer: RendererHTML, tokens: list[Token], index: int, option
 
 
 def _render_fence(renderer: RendererHTML, tokens: list[Token], index: int, options, env) -> str:
+    from .highlight import highlight_code  # Pygments loads at the first code block
+
     token = tokens[index]
     lang = token.info.strip().split(maxsplit=1)[0] if token.info.strip() else ""
     return highlight_code(token.content, lang)

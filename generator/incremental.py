@@ -218,7 +218,7 @@ class IncrementalSite:
         options = self._options
         cache = BuildCache(cache_dir(self.config_path)) if self.cache else None
         if cache is not None:
-            salt = site_salt(config, options, renderer.assets)
+            salt = site_salt(config, options)
             lookups = [address(salt, path) for path in config.exam_files]
         else:
             lookups = [Lookup(path, None) for path in config.exam_files]

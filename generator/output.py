@@ -5,15 +5,17 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Mapping
+from typing import Mapping, Sequence
 
 from .diagnostics import ExamsiteError
 
 MANIFEST = "manifest.json"
+_NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f]')  # what json.dumps(ensure_ascii=False) escapes in a string
 ROBOTS = "User-agent: *\nDisallow: /\n"
 # Referrer: the CDN and the SDK see the exam site's origin (domain whitelisting) but never the
 # page's query, which holds the attendee identifier.
@@ -35,19 +37,39 @@ def source_date() -> str | None:
         raise ExamsiteError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, not '{epoch}'") from error
 
 
+def entry_text(entry: dict) -> str:
+    """An exam's entry as json.dumps(manifest, indent=2) writes it, two levels down (inside
+    "exams": [...]). The build index keeps it, so a rebuild does not encode 1000 entries again
+    with the pure-Python encoder that `indent` implies."""
+    return "\n".join("    " + line for line in json.dumps(entry, indent=2, ensure_ascii=False).split("\n"))
+
+
+def _file_text(name: str, digest: str, size: int) -> str:
+    quoted = f'"{name}"' if not _NEEDS_ESCAPE.search(name) else json.dumps(name, ensure_ascii=False)
+    return (f"    {quoted}: {{\n      \"sha256\": \"{digest}\",\n"
+            f"      \"size\": {size}\n    }}")
+
+
+def manifest_text(files: Mapping[str, tuple[str, int]], entries: Sequence[str], generator: str) -> bytes:
+    """manifest.json from each file's (SHA-256, size) and each exam's entry_text: the very bytes of
+    json.dumps(manifest, indent=2, ensure_ascii=False), put together as text."""
+    head = [f"  \"generator\": {json.dumps(generator, ensure_ascii=False)}"]
+    built = source_date()
+    if built:
+        head.append(f"  \"built_at\": {json.dumps(built, ensure_ascii=False)}")
+    head.append("  \"exams\": " + ("[\n" + ",\n".join(entries) + "\n  ]" if entries else "[]"))
+    listed = [_file_text(name, *files[name]) for name in sorted(files)]
+    head.append("  \"files\": " + ("{\n" + ",\n".join(listed) + "\n  }" if listed else "{}"))
+    return ("{\n" + ",\n".join(head) + "\n}\n").encode("utf-8")
+
+
 def manifest_bytes(files: dict[str, bytes], exams: list[dict], generator: str,
                    digests: Mapping[str, str] | None = None) -> bytes:
     """`digests` holds SHA-256s already known (the build cache keeps each page's), so a rebuild
     does not hash the whole site again."""
-    manifest: dict = {"generator": generator}
-    built = source_date()
-    if built:
-        manifest["built_at"] = built
-    manifest["exams"] = exams
     known = digests or {}
-    manifest["files"] = {name: {"sha256": known.get(name) or hashlib.sha256(content).hexdigest(), "size": len(content)}
-                         for name, content in sorted(files.items())}
-    return (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    return manifest_text({name: (known.get(name) or hashlib.sha256(content).hexdigest(), len(content))
+                          for name, content in files.items()}, [entry_text(entry) for entry in exams], generator)
 
 
 def headers_bytes(page_policies: dict[str, str]) -> bytes:
@@ -60,8 +82,11 @@ def headers_bytes(page_policies: dict[str, str]) -> bytes:
 
 
 def check_locations(out_dir: Path, keys_dir: Path, config_path: Path) -> None:
+    from .publish import home_of
+
     out, keys, config = out_dir.resolve(), keys_dir.resolve(), config_path.resolve()
-    if keys == out or out in keys.parents:
+    spare = home_of(out)  # its tree becomes the output folder at the next build
+    if keys == out or out in keys.parents or keys == spare or spare in keys.parents:
         raise UnsafeOutput(f"the keys folder {keys_dir} is inside the output folder {out_dir}: answer keys "
                            "would be published; choose a keys folder outside it")
     if out in config.parents or out == config.parent:

@@ -8,12 +8,13 @@ the order given, so the output does not depend on the number of jobs.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
+from .assets import Published
 from .cache import BuildCache, Lookup
 from .config import SiteConfig
 from .examresult import ExamResult, process_exams
@@ -41,6 +42,7 @@ class Work:
     # When the build started (time.time()): files written since are not trusted. By default, when
     # the Work was made; pass the real start when files were read before that.
     started: float = field(default_factory=time.time)
+    runtime: Mapping[str, Published] | None = None  # the runtime's files as pages link them, if known
 
 
 def default_jobs() -> int:
@@ -80,7 +82,16 @@ def _chunk(work: Work, lookups: Sequence[Lookup], progress: Progress | None = No
         if progress is not None:
             progress(1)
 
-    return process_exams(work.config, work.options, [lookup.source for lookup in lookups], work.render, done)
+    def known(index: int) -> Mapping[str, str]:
+        previous = lookups[index].previous
+        return work.cache.fragments(previous) if work.cache is not None and previous else {}
+
+    # Fragments are used and kept only where there is a cache to keep them in.
+    results = process_exams(work.config, work.options, [lookup.source for lookup in lookups], work.render, done,
+                            known if work.cache is not None else None, work.runtime)
+    # The fragments are for the cache entry, written above; the building process has no use for them.
+    return [dataclasses.replace(result, output=dataclasses.replace(result.output, fragments={}))
+            if result.output is not None and result.output.fragments else result for result in results]
 
 
 def run_exams(work: Work, lookups: Sequence[Lookup], jobs: int, progress: Progress | None = None) -> list[ExamResult]:
@@ -90,6 +101,9 @@ def run_exams(work: Work, lookups: Sequence[Lookup], jobs: int, progress: Progre
     workers = workers_for(lookups, jobs)
     if workers == 1:
         return _chunk(work, lookups, progress)
+    # Imported here: a rebuild that renders one exam (in this process) does not pay for it.
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
     chunks = chunked(lookups, workers)
     done: dict[int, list[ExamResult]] = {}
     with ProcessPoolExecutor(max_workers=workers) as pool:

@@ -6,17 +6,21 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Mapping
 
 import jinja2
 from markupsafe import Markup
 
 from . import i18n
-from .assets import MESSAGES, Asset, messages_asset
+from .assets import MESSAGES, messages_asset
 from .config import SESSION_LIMIT_MINUTES, SiteConfig
 from .content import Image, MarkdownRenderer
 from .csp import PageSources, build_policy
 from .model import ChoiceQuestion, Exam, Part, PoolDraw, Question
 from .pages import PACKAGE_TEMPLATES, PageOptions, page_path
+
+if TYPE_CHECKING:
+    from .assets import Published
 
 RTL_LANGUAGES = {"ar", "fa", "he", "ur", "yi", "ps", "sd", "ug", "dv"}
 LOADER_TIMEOUT_SECONDS = 30
@@ -84,7 +88,7 @@ class PageRenderer:
     """Renders the pages of the exams of one build."""
 
     def __init__(self, config: SiteConfig, environment: jinja2.Environment, markdown: MarkdownRenderer,
-                 assets: dict[str, Asset], options: PageOptions) -> None:
+                 assets: Mapping[str, Published], options: PageOptions) -> None:
         self.config = config
         self.template = environment.get_template("page.html")
         self.markdown = markdown

@@ -173,7 +173,7 @@ def test_the_build_cache_key_covers_overrides_and_catalogues(tmp_path, monkeypat
 
     def salt(path: Path) -> bytes:
         config = load_config(path, None, Diagnostics())
-        return site_salt(config, options, {})
+        return site_salt(config, options)
 
     monkeypatch.chdir(tmp_path)
     base = salt(plain)

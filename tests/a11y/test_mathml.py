@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from generator.content import _MATH
+from generator.content import MATH_PATTERN
 from generator.mathml import MATHML_TAGS
 
 REPO = Path(__file__).resolve().parents[2]
@@ -35,7 +35,7 @@ def source_formulas(exam: str) -> list[str]:
                 walk(item)
 
     walk(yaml.safe_load((REPO / "exams" / f"{exam}.yaml").read_text(encoding="utf-8")))
-    return [m.group("display") or m.group("inline") for text in texts for m in re.finditer(_MATH, text)]
+    return [m.group("display") or m.group("inline") for text in texts for m in re.finditer(MATH_PATTERN, text)]
 
 
 def page_formulas(page: Path) -> list[str]:

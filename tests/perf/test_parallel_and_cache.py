@@ -5,12 +5,9 @@ Functional tests only; the benchmark (bench/compare.py) prints the timings.
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import os
 import shutil
-import sys
-import time
 import zlib
 from pathlib import Path
 
@@ -22,27 +19,8 @@ from generator.cache import cache_dir
 from generator.cli import main
 from generator.diagnostics import InvalidInput
 from generator.progress import ProgressLine, wanted
+from perfkit import CHANGES, CONFIG, change_exam_yaml, change_markdown, change_template, fresh_copy, settled
 from sitekit import dedent, read_tree
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def _corpus_module():
-    spec = importlib.util.spec_from_file_location("bench_corpus", REPO / "bench" / "corpus.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
-corpus = _corpus_module()
-
-CONFIG = """\
-site: {title: "${SITE_TITLE:-Perf exams}", base_url: https://exams.example.edu/}
-proview: {sdk: v8, environment: dev, dsn: test-dsn, languages: [en]}
-submission: {url: https://api.example.edu/submissions}
-exams: [exams/*.yaml]
-"""
 
 
 @pytest.fixture(autouse=True)
@@ -51,30 +29,6 @@ def parallel_even_for_small_sites(monkeypatch):
     import generator.parallel
 
     monkeypatch.setattr(generator.parallel, "MIN_PARALLEL_BYTES", 0)
-
-
-@pytest.fixture(scope="module")
-def corpus_site(tmp_path_factory) -> Path:
-    """Six exams of every question type, with .md instructions, a question file and an image."""
-    root = tmp_path_factory.mktemp("corpus")
-    corpus.write_corpus(root, exams=6, questions=6)
-    site = root / "site"
-    (site / "exams.yaml").write_text(CONFIG, encoding="utf-8")
-    return site
-
-
-def settled(root: Path) -> None:
-    """Date the files a minute back: the cache keeps nothing made from files written during a build."""
-    past = time.time() - 60
-    for path in root.rglob("*"):
-        os.utime(path, (past, past))
-
-
-def fresh_copy(site: Path, tmp_path: Path) -> Path:
-    target = tmp_path / "site"
-    shutil.copytree(site, target, ignore=shutil.ignore_patterns(".examsite", "output", "keys"))
-    settled(target)
-    return target / "exams.yaml"
 
 
 def built(config: Path, name: str, **run) -> tuple[dict[str, bytes], dict[str, bytes], object]:
@@ -138,62 +92,13 @@ def test_diagnostics_do_not_depend_on_the_number_of_jobs(tmp_path):
     assert sum(d.severity.value == "error" for d in errors[0]) == 2
 
 
-def _change_exam_yaml(site: Path) -> None:
-    path = site / "exams" / "exam-00003.yaml"
-    path.write_text(path.read_text().replace("time_limit: 60", "time_limit: 45"))
-
-
-def _change_markdown(site: Path) -> None:
-    path = site / "exams" / "exam-00005.md"  # instructions of one exam
-    path.write_text(path.read_text() + "\nBring a **pencil**.\n")
-
-
-def _change_question_file(site: Path) -> None:
-    path = next((site / "exams" / "questions").glob("exam-00000-*.md"))
-    path.write_text(path.read_text() + "\nShow your `work`.\n")
-
-
-def _change_image(site: Path) -> None:
-    path = site / "exams" / "images" / "figure.svg"  # shown by exam 0: its hashed name changes
-    path.write_bytes(path.read_bytes().replace(b'width="40"', b'width="41"'))
-
-
-def _change_config(site: Path) -> None:
-    path = site / "exams.yaml"
-    path.write_text(path.read_text().replace("https://exams.example.edu/", "https://tests.example.edu/"))
-
-
-def _change_template(site: Path) -> None:
-    templates = site / "templates"
-    templates.mkdir(exist_ok=True)
-    text = '{% extends "examsite/page.html" %}{% block footer_content %}<p>Good luck, VERSION</p>{% endblock %}\n'
-    version = "2" if (templates / "page.html").exists() else "1"
-    (templates / "page.html").write_text(text.replace("VERSION", version))
-
-
-def _change_environment(site: Path) -> None:
-    os.environ["SITE_TITLE"] = "Renamed exams"
-
-
-CHANGES = {
-    "exam yaml": (_change_exam_yaml, 5),
-    "included markdown": (_change_markdown, 5),
-    "question file": (_change_question_file, 5),
-    "image": (_change_image, 5),
-    "exams.yaml": (_change_config, 0),
-    "new site template": (_change_template, 0),
-    "changed site template": (_change_template, 0),
-    "environment variable": (_change_environment, 0),
-}
-
-
 @pytest.mark.parametrize("change", list(CHANGES), ids=list(CHANGES))
 def test_a_cached_build_after_any_change_equals_a_clean_build(corpus_site, tmp_path, monkeypatch, change):
     monkeypatch.delenv("SITE_TITLE", raising=False)
     config = fresh_copy(corpus_site, tmp_path)
     apply, reused = CHANGES[change]
     if change == "changed site template":
-        _change_template(config.parent)
+        change_template(config.parent)
     warm = built(config, "warm", jobs=2, cache=True)
     again = built(config, "again", jobs=2, cache=True)
     assert again[2].reused == 6 and again[:2] == warm[:2]
@@ -216,7 +121,7 @@ def test_the_message_catalogues_of_cached_exams_are_published(corpus_site, tmp_p
     warm = built(config, "warm", jobs=2, cache=True)
     catalogues = sorted(name for name in warm[0] if name.startswith("assets/messages."))
     assert [name.split(".")[1] for name in catalogues] == ["ar", "en", "fr"]
-    _change_exam_yaml(config.parent)  # an English exam: the French and Arabic pages come from the cache
+    change_exam_yaml(config.parent)  # an English exam: the French and Arabic pages come from the cache
     cached = built(config, "cached", jobs=2, cache=True)
     assert cached[2].reused == 5
     clean = built(config, "clean", jobs=1, cache=False)
@@ -232,7 +137,13 @@ def test_warnings_are_reported_by_a_cached_build(tmp_path):
 
 
 def _entries(config: Path) -> list[Path]:
-    return sorted(p for p in cache_dir(config).rglob("*") if p.is_file() and not p.name.startswith("."))
+    """The cache's per-exam entries (not the build index, index/)."""
+    return sorted(p for p in cache_dir(config).rglob("*")
+                  if p.is_file() and not p.name.startswith(".") and p.parent.name != "index")
+
+
+def _drop_index(config: Path) -> None:
+    shutil.rmtree(cache_dir(config) / "index")
 
 
 def test_corrupt_cache_entries_are_ignored(corpus_site, tmp_path):
@@ -247,6 +158,7 @@ def test_corrupt_cache_entries_are_ignored(corpus_site, tmp_path):
     data[-50] ^= 0xFF  # one flipped byte in a page
     entries[2].write_bytes(bytes(data))
     entries[3].write_bytes(b"\x80\x04garbage that is not an entry")
+    _drop_index(config)  # else the index vouches for every exam, and the entries are not read
     after = built(config, "after", jobs=2, cache=True)
     assert after[:2] == clean[:2] and after[2].reused == 2
 
@@ -263,6 +175,7 @@ def test_no_cache_neither_reads_nor_writes_the_cache(corpus_site, tmp_path):
     data = entry.read_bytes()
     payload = data[len(cache_module.FORMAT) + 4:].replace(b"Question", b"Qvestion")
     entry.write_bytes(cache_module.FORMAT + zlib.crc32(payload).to_bytes(4, "big") + payload)
+    _drop_index(config)  # (the index's digests would tell the page from the one published)
     assert built(config, "poisoned", cache=True)[0] != clean[0]
     # ... and --no-cache does not look at it.
     result = CliRunner().invoke(main, ["build", "--config", str(config), "--out", str(tmp_path / "cli-out"),
@@ -333,7 +246,7 @@ def test_chunks_cover_every_exam_in_order():
 
 def test_files_written_during_a_build_are_not_cached(corpus_site, tmp_path):
     config = fresh_copy(corpus_site, tmp_path)
-    _change_markdown(config.parent)  # just now: as if saved while the build read it
+    change_markdown(config.parent)  # just now: as if saved while the build read it
     first = built(config, "first", cache=True)
     assert len(_entries(config)) == 5  # every exam but the one whose instructions were just written
     second = built(config, "second", cache=True)
@@ -350,3 +263,19 @@ def test_unused_old_entries_are_pruned(corpus_site, tmp_path):
     (cache_dir(config) / ".pruned").unlink()
     built(config, "second", cache=True)
     assert not stale.exists() and len(_entries(config)) == 6
+
+
+def test_library_versions_read_from_folder_names_are_importlib_metadata_s(monkeypatch):
+    from importlib import metadata
+
+    from generator import cache
+
+    expected = []
+    for name in cache.RENDERING_LIBRARIES:
+        try:
+            expected.append(f"{name}={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            expected.append(f"{name}=none")
+    assert cache._library_versions() == ",".join(expected)
+    monkeypatch.setattr(cache, "_dist_info_versions", lambda wanted: {})  # installed some other way
+    assert cache._library_versions() == ",".join(expected)
