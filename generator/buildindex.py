@@ -107,15 +107,14 @@ class BuildIndex:
             stat = os.stat(source)
         except OSError:
             return Lookup(source, None), None
+        previous = entry["file"][0] if entry is not None else None  # its texts were rendered then
         if entry is not None and entry["file"][5] and same_signature(entry["file"], stat):
-            lookup, record = Lookup(source, entry["file"][0]), entry["file"]
+            lookup, record = Lookup(source, previous, previous), entry["file"]
         else:
-            lookup = address(self.salt, source)  # reads the file: its stat above came first
-            record = record_of(lookup.key, stat, self.started_ns) if lookup.key else None
+            key = address(self.salt, source).key  # reads the file: its stat above came first
+            lookup, record = Lookup(source, key, previous), record_of(key, stat, self.started_ns) if key else None
         self._checked[name] = (record, None, None)
-        if entry is not None:  # its texts, rendered then, need not be rendered again
-            lookup = Lookup(source, lookup.key, previous=entry["file"][0])
-        if entry is None or entry["file"][0] != lookup.key:
+        if entry is None or previous != lookup.key:
             return lookup, None
         dependencies = []
         for path, recorded in entry["dependencies"]:
@@ -231,7 +230,8 @@ def _result(source: Path, data: dict[str, Any], dependencies: list[Path]) -> Exa
         raise ValueError("not an exam")
     # The exam's own path is most often the one looked up: no new Path for it (they are slow to make).
     known = {str(source): source}
-    exam = Exam(**{name: _unplain(value, known) for name, value in zip(_EXAM_FIELDS, values)})
+    # Positional, in the order of dataclasses.fields(Exam), as saved (the salt covers the code).
+    exam = Exam(*[value if value.__class__ is not dict else _unplain(value, known) for value in values])
     facts = OutputFacts(data["exam_id"], {name: (digest, size) for name, digest, size in data["files"]},
                         data["key"], data["policy"], data["manifest_text"])
     return ExamResult(source=source, exam=exam, parts=data["parts"], questions=data["questions"],
