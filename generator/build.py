@@ -391,16 +391,23 @@ def _write_keys(keys_dir: Path, site: _Site, index: BuildIndex | None) -> None:
             index.record_key(path, found)
 
 
+def _valid_site(config_path: Path, env: str | None, strict: bool, page_options: PageOptions, run: RunOptions,
+                write_cache: bool) -> tuple[_Built, Diagnostics]:
+    """The site loaded, validated and rendered, with its warnings; InvalidInput when it has errors."""
+    diagnostics = Diagnostics()
+    built = _run(config_path, env, diagnostics, page_options, run, write_cache)
+    if built is not None:
+        _diagnose(built, diagnostics)
+    _fail_if_invalid(diagnostics, strict)
+    assert built is not None  # no site only when the configuration has errors
+    return built, diagnostics
+
+
 def check(config_path: Path, env: str | None, strict: bool = False,
           page_options: PageOptions = PageOptions(), run: RunOptions = RunOptions()) -> Summary:
     """Validate everything a build would, render in memory, write nothing (it reads the cache)."""
     started = time.perf_counter()
-    diagnostics = Diagnostics()
-    built = _run(config_path, env, diagnostics, page_options, run, write_cache=False)
-    if built is not None:
-        _diagnose(built, diagnostics)
-    _fail_if_invalid(diagnostics, strict)
-    assert built is not None
+    built, diagnostics = _valid_site(config_path, env, strict, page_options, run, write_cache=False)
     return _summary(built.results, time.perf_counter() - started, diagnostics, built.reused)
 
 
@@ -409,12 +416,7 @@ def build(config_path: Path, env: str | None, out_dir: Path, keys_dir: Path, str
     """Build the site into `out_dir` (swapped in atomically) and the answer keys into `keys_dir`."""
     started = time.perf_counter()
     check_locations(out_dir, keys_dir, config_path)
-    diagnostics = Diagnostics()
-    built = _run(config_path, env, diagnostics, page_options, run, write_cache=True)
-    if built is not None:
-        _diagnose(built, diagnostics)
-    _fail_if_invalid(diagnostics, strict)
-    assert built is not None
+    built, diagnostics = _valid_site(config_path, env, strict, page_options, run, write_cache=True)
     site = _Site(built, page_options)
     if built.cache is not None:
         publish(out_dir, site.tree, site.contents)

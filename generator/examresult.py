@@ -33,7 +33,7 @@ class ExamOutput:
     policy: str  # the pages' Content-Security-Policy, for _headers
     manifest_entry: dict
     # The exam's language: its pages load that language's message catalogue, a file shared by the
-    # exams in the language and so published by build.assemble, not held here.
+    # exams in the language and so published once by the build (build.py), not held here.
     lang: str
     images: tuple[Path, ...] = ()  # the local image files its pages show (the cache checks them)
     digests: Mapping[str, str] = field(default_factory=dict)  # SHA-256 of each file, for the manifest

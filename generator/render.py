@@ -94,6 +94,7 @@ class PageRenderer:
         self.markdown = markdown
         self.assets = assets
         self.options = options
+        self._catalogues: dict[str, Published] = {}  # lang -> its messages file, made once a build
 
     def exam_pages(self, exam: Exam) -> ExamPages:
         result = ExamPages(exam)
@@ -133,7 +134,9 @@ class PageRenderer:
         instructions = html(exam.instructions) if exam.instructions else ""
 
         proview = self.config.proview
-        assets = {**self.assets, MESSAGES: messages_asset(exam.lang, self.config.messages)}
+        if exam.lang not in self._catalogues:
+            self._catalogues[exam.lang] = messages_asset(exam.lang, self.config.messages)
+        assets = {**self.assets, MESSAGES: self._catalogues[exam.lang]}
         loader_url = self.assets["proview-fake.js"].url_from(prefix) if self.options.fake_proview else proview.loader_url
         submission_url = self.options.submission_url or self.config.submission_url
         data = {
@@ -170,7 +173,7 @@ class PageRenderer:
             "instructions_html": Markup(instructions),
             "data_json": script_json(data),
             # The runtime's files and, as `messages.js`, the exam language's catalogue (a file of
-            # its own, cached across pages; build.assemble publishes it).
+            # its own, cached across pages; the build publishes it once).
             "assets": {name: {"url": asset.url_from(prefix), "integrity": asset.integrity}
                        for name, asset in assets.items()},
             "loader_url": loader_url,
