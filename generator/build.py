@@ -94,18 +94,21 @@ class SiteRenderer:
     """Renders the exams of one site configuration, one exam at a time."""
 
     def __init__(self, config: SiteConfig, options: PageOptions, diagnostics: Diagnostics,
-                 runtime: Mapping[str, Published] | None = None) -> None:
+                 runtime: Mapping[str, Published] | None = None,
+                 compiled_templates: tuple[Path, str] | None = None) -> None:
         """`runtime`: the runtime's files as the pages link them, when known (the build index has
-        them); else the runtime is made."""
+        them); else the runtime is made. `compiled_templates`: the folder and salt of the templates
+        kept compiled between builds (render.CompiledTemplates), if they are kept."""
         # Imported here: a build whose exams all come from the cache never loads the renderer's
         # libraries (Jinja, Markdown, Pygments, the MathML converter), a third of its run time.
         from .assets import runtime_assets
         from .content import MarkdownRenderer
-        from .render import PageRenderer, make_environment
+        from .render import CompiledTemplates, PageRenderer, make_environment
 
         self.config = config
         self.assets = runtime if runtime is not None else runtime_assets(config.proview.sdk, options.fake_proview)
-        self.pages = PageRenderer(config, make_environment(config),
+        compiled = CompiledTemplates(*compiled_templates) if compiled_templates is not None else None
+        self.pages = PageRenderer(config, make_environment(config, compiled),
                                   MarkdownRenderer(diagnostics, config.requires_https), self.assets, options)
 
     def exam(self, exam: Exam, known: Mapping[str, str] | None = None) -> ExamOutput:
@@ -243,7 +246,9 @@ def _run(config_path: Path, env: str | None, diagnostics: Diagnostics, page_opti
     progress(len(found))
     missing = [position for position in range(total) if position not in found]
     work = Work(config, page_options, not diagnostics.has_errors, cache if write_cache else None, started,
-                index.published_runtime() if index is not None else None)
+                index.published_runtime() if index is not None else None,
+                # check writes nothing, compiled templates included
+                (cache.root / "templates", index.salt.hex()[:32]) if write_cache and cache and index else None)
     made = run_exams(work, [lookups[position] for position in missing], run.jobs or default_jobs(), progress)
     found.update(zip(missing, made))
     results = [found[position] for position in range(total)]

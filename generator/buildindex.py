@@ -124,7 +124,7 @@ class BuildIndex:
             dependencies.append([path, found])
         self._checked[name] = (record, dependencies, entry["result"])
         try:
-            return lookup, _result(source, entry["result"], [Path(path) for path, _ in dependencies])
+            return lookup, _result(source, entry["result"])
         except (KeyError, TypeError, ValueError, IndexError):
             return lookup, None
 
@@ -224,7 +224,7 @@ def _plain_result(result: ExamResult) -> dict:
             "key": facts.key_digest, "policy": facts.policy, "manifest_text": facts.manifest_text}
 
 
-def _result(source: Path, data: dict[str, Any], dependencies: list[Path]) -> ExamResult:
+def _result(source: Path, data: dict[str, Any]) -> ExamResult:
     values = data["exam"]
     if len(values) != len(_EXAM_FIELDS):
         raise ValueError("not an exam")
@@ -237,7 +237,7 @@ def _result(source: Path, data: dict[str, Any], dependencies: list[Path]) -> Exa
     return ExamResult(source=source, exam=exam, parts=data["parts"], questions=data["questions"],
                       load_diagnostics=diagnostics_from_json(data["load_diagnostics"]),
                       render_diagnostics=diagnostics_from_json(data["render_diagnostics"]), output=None,
-                      dependencies=tuple(dependencies), known=facts)
+                      known=facts)
 
 
 # An exam's identity (examresult.identity: no questions, no texts) holds strings, booleans, paths,

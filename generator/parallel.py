@@ -12,6 +12,7 @@ import dataclasses
 import os
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
 from .assets import Published
@@ -43,6 +44,7 @@ class Work:
     # the Work was made; pass the real start when files were read before that.
     started: float = field(default_factory=time.time)
     runtime: Mapping[str, Published] | None = None  # the runtime's files as pages link them, if known
+    compiled_templates: tuple[Path, str] | None = None  # render.CompiledTemplates' folder and salt, if kept
 
 
 def default_jobs() -> int:
@@ -88,7 +90,7 @@ def _chunk(work: Work, lookups: Sequence[Lookup], progress: Progress | None = No
 
     # Fragments are used and kept only where there is a cache to keep them in.
     results = process_exams(work.config, work.options, [lookup.source for lookup in lookups], work.render, done,
-                            known if work.cache is not None else None, work.runtime)
+                            known if work.cache is not None else None, work.runtime, work.compiled_templates)
     # The fragments are for the cache entry, written above; the building process has no use for them.
     return [dataclasses.replace(result, output=dataclasses.replace(result.output, fragments={}))
             if result.output is not None and result.output.fragments else result for result in results]

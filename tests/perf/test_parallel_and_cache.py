@@ -137,9 +137,9 @@ def test_warnings_are_reported_by_a_cached_build(tmp_path):
 
 
 def _entries(config: Path) -> list[Path]:
-    """The cache's per-exam entries (not the build index, index/)."""
+    """The cache's per-exam entries (not the build index, index/, nor the compiled templates)."""
     return sorted(p for p in cache_dir(config).rglob("*")
-                  if p.is_file() and not p.name.startswith(".") and p.parent.name != "index")
+                  if p.is_file() and not p.name.startswith(".") and p.parent.name not in ("index", "templates"))
 
 
 def _drop_index(config: Path) -> None:
@@ -279,3 +279,33 @@ def test_library_versions_read_from_folder_names_are_importlib_metadata_s(monkey
     assert cache._library_versions() == ",".join(expected)
     monkeypatch.setattr(cache, "_dist_info_versions", lambda wanted: {})  # installed some other way
     assert cache._library_versions() == ",".join(expected)
+
+
+def test_templates_compiled_by_a_build_are_reused_and_damaged_ones_compiled_again(corpus_site, tmp_path, monkeypatch):
+    import jinja2
+
+    from perfkit import change_exam_yaml
+
+    config = fresh_copy(corpus_site, tmp_path)
+    built(config, "warm", jobs=1, cache=True)
+    compiled = sorted((cache_dir(config) / "templates").iterdir())
+    assert compiled, "the build kept no compiled template"
+    compiles = []
+    original = jinja2.Environment._compile
+    monkeypatch.setattr(jinja2.Environment, "_compile",
+                        lambda self, *args: compiles.append(args) or original(self, *args))
+    change_exam_yaml(config.parent)
+    settled(config.parent)
+    clean = built(config, "clean", jobs=1, cache=False)
+    compiles.clear()
+    assert built(config, "rebuilt", jobs=1, cache=True)[:2] == clean[:2]
+    assert compiles == []  # the exam that changed was rendered with the kept templates
+    for path in compiled:
+        path.write_bytes(path.read_bytes()[:40])  # cut short
+    # The exam changes again, so it is rendered again.
+    (config.parent / "exams" / "exam-00003.yaml").write_text(
+        (config.parent / "exams" / "exam-00003.yaml").read_text() + "\n")
+    settled(config.parent)
+    clean = built(config, "clean2", jobs=1, cache=False)
+    assert built(config, "after", jobs=1, cache=True)[:2] == clean[:2]
+    assert compiles  # compiled again rather than failing
