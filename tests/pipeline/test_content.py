@@ -89,7 +89,7 @@ def test_table_alignment_is_kept_without_style_attributes():
 def test_links_keep_only_allowed_schemes_and_open_safely():
     html, _ = render("[help](https://example.edu/help), [file](ftp://example.edu/x) and [mail](mailto:a@b.c)")
     assert '<a href="https://example.edu/help" rel="noopener noreferrer">help</a>' in html
-    assert "ftp:" not in html.split("[file]")[0] and "[file](ftp://example.edu/x)" in html
+    assert "ftp:" not in html and '<a rel="noopener noreferrer">file</a>' in html  # the text, leading nowhere
     assert '<a href="mailto:a@b.c" rel="noopener noreferrer">mail</a>' in html
 
 
