@@ -11,7 +11,7 @@ process of its own (so one measurement's peak memory cannot leak into another's)
   into a throwaway virtual environment (bench/.work/mkdocs-venv) with `python -m venv` and pip;
 - the floor: Python-Markdown (MkDocs's engine, run in MkDocs's venv) converting every Markdown
   fragment of the corpus once, one thread (the fragments examsite renders: instructions, prompts,
-  choices); and, for reference, the same with markdown-it-py, the engine examsite uses.
+  choices); and, for reference, the same with cmark-gfm (cmarkgfm), the engine examsite uses.
 
 It prints wall time, CPU time (user + system, all processes), peak memory (the largest sum of
 resident memory over the build's processes, sampled, and the largest single process), pages per
@@ -130,8 +130,10 @@ if engine == "python-markdown":
     md = markdown.Markdown(extensions=["fenced_code", "tables", "sane_lists"], output_format="html")
     convert = lambda text: md.reset().convert(text)
 else:
-    from markdown_it import MarkdownIt
-    convert = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"]).render
+    import cmarkgfm
+    from cmarkgfm.cmark import Options
+    options = Options.CMARK_OPT_UNSAFE | Options.CMARK_OPT_STRIKETHROUGH_DOUBLE_TILDE
+    convert = lambda text: cmarkgfm.markdown_to_html_with_extensions(text, options, ["table", "strikethrough"])
 started, cpu = time.perf_counter(), time.process_time()
 for text in fragments:
     convert(text)
@@ -245,7 +247,7 @@ def run_size(exams: int, questions: int, jobs: int, mkdocs: Path, rounds: int) -
     row["mkdocs"] = measure([str(mkdocs), "-m", "mkdocs", "build", "--quiet", "--clean", "-f",
                              str(root / "mkdocs" / "mkdocs.yml"), "-d", str(root / "mkdocs-out")], root)
     row["floor"] = floor(mkdocs, "python-markdown", exams, questions)
-    row["floor_markdown_it"] = floor(Path(sys.executable), "markdown-it-py", exams, questions)
+    row["floor_cmark"] = floor(Path(sys.executable), "cmarkgfm", exams, questions)
     row["weights"] = page_weights(root / "output")
     return row
 
@@ -281,7 +283,7 @@ def report(rows: list[dict], jobs: int) -> list[str]:
         line("examsite nothing changed", row["nochange"])
         line("MkDocs build", row["mkdocs"])
         for name, conversion in (("Markdown floor (1 thread)", row["floor"]),
-                                 ("markdown-it-py, same work", row["floor_markdown_it"])):
+                                 ("cmark-gfm, same work", row["floor_cmark"])):
             add(f"{n:>5} {name:<26} {conversion['wall']:>8.2f} {conversion['cpu']:>8.2f} {'':>9} {'':>9} "
                 f"{pages / conversion['wall']:>8.1f} {1000 * conversion['wall'] / n:>8.2f}   "
                 f"({conversion['fragments']} fragments)")

@@ -38,13 +38,13 @@ from .model import Exam
 from .output import write_atomically
 from .pages import PACKAGE_TEMPLATES, PageOptions
 
-FORMAT = b"examsite-cache 5\n"
+FORMAT = b"examsite-cache 6\n"  # 6: fragments rendered by cmark-gfm, not markdown-it-py
 PACKAGE_DIR = Path(__file__).parent
 ASSET_SOURCES = PACKAGE_DIR / "assets"  # as assets.ASSET_DIR, without importing assets.py (and Pygments)
-# Libraries whose output ends up in pages: a new version may render differently.
 PRUNE_AFTER_DAYS = 14
 MTIME_SLACK_SECONDS = 2.0  # file systems with 1-2 s timestamps
-RENDERING_LIBRARIES = ("markdown-it-py", "nh3", "jinja2", "markupsafe", "pygments", "latex2mathml", "pyyaml")
+# Libraries whose output ends up in pages: a new version may render differently.
+RENDERING_LIBRARIES = ("cmarkgfm", "nh3", "jinja2", "markupsafe", "pygments", "latex2mathml", "pyyaml")
 
 
 def cache_dir(config_path: Path) -> Path:

@@ -1,6 +1,6 @@
 """Markdown -> safe HTML: sanitized raw HTML, checked and content-hashed images.
 
-The dialect is CommonMark with tables and ~~strikethrough~~ (markdown-it-py), plus $math$.
+The dialect is CommonMark with tables and ~~strikethrough~~ (cmark-gfm, through cmarkgfm), plus $math$.
 """
 
 from __future__ import annotations
@@ -10,20 +10,14 @@ import html
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Mapping
-from urllib.parse import unquote, urlsplit
+from typing import Mapping
+from urllib.parse import quote, unquote, urlsplit
 
 import nh3
 
 from .diagnostics import Diagnostics, Position, shown_path
 from .mathml import MATHML_ATTRIBUTES, MATHML_TAGS, TexError, tex_to_mathml
 from .model import Text
-
-if TYPE_CHECKING:
-    from markdown_it import MarkdownIt
-    from markdown_it.renderer import RendererHTML
-    from markdown_it.rules_inline import StateInline
-    from markdown_it.token import Token
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em", "h1", "h2", "h3", "h4",
@@ -57,6 +51,17 @@ _LINK_SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):", re.I)
 _HEADING = re.compile(r"<h([1-6])\b")
 _EMPTY_LINK = re.compile(r"<a\b([^>]*)>(?:\s|<(?!img)[^>]*>)*</a>")
 _HREF = re.compile(r'href="([^"]*)"')
+_URL = re.compile(r'(?:href|src)="([^"]*)"')
+_LINK_OPEN = re.compile(r"<a\b([^>]*)>")
+_BLANK_LINE = re.compile(r"\n\s*\n")
+# Formulas are hidden from cmark behind placeholders, "\ue000" index "\ue001": private-use characters
+# are no Markdown syntax. Found again in cmark's HTML: inside a code span or block, inside a tag (an
+# attribute, where a URL holds it percent-encoded), or anywhere else.
+_PLACEHOLDER = "\ue000"
+_PLACED = re.compile(r"""(<code\b[^>]*>.*?</code>|<(?:[^>"']|"[^"]*"|'[^']*')*>)|\ue000(\d+)\ue001""", re.S)
+_PLACED_LITERALLY = re.compile(r"\ue000(\d+)\ue001|%EE%80%80(\d+)%EE%80%81")
+_URL_SAFE = "!#$%&'()*+,/:;=?@"  # what cmark leaves unencoded in a URL, besides letters, digits and -._~
+_CODE_BLOCK = re.compile(r'<pre><code(?: class="language-([^"]*)")?>(.*?)</code></pre>', re.S)
 
 
 @dataclass(frozen=True)
@@ -80,9 +85,8 @@ class MarkdownRenderer:
     def __init__(self, diagnostics: Diagnostics, https_only: bool) -> None:
         self.diagnostics = diagnostics
         self.https_only = https_only
-        self._md: MarkdownIt | None = None  # made at the first text to convert
         self._hashes: dict[Path, str | None] = {}
-        self._text: Text | None = None  # the text being rendered, for messages from the math rule
+        self._text: Text | None = None  # the text being rendered, for messages about its formulas
         self.known: Mapping[str, str] = {}  # fragments: HTML by fragment_key, from an earlier build
         self.made: dict[str, str] | None = None  # the fragments of this exam's texts, when collected
 
@@ -90,21 +94,6 @@ class MarkdownRenderer:
         """Start an exam: `known` holds the HTML of texts an earlier build rendered (its fragments).
         None: no fragments are used nor collected (the dev server keeps outputs in memory)."""
         self.known, self.made = known or {}, ({} if known is not None else None)
-
-    def _parser(self) -> MarkdownIt:
-        # Imported here: an exam whose texts are all known fragments needs neither markdown-it nor
-        # Pygments (about 0.1 s to import).
-        from markdown_it import MarkdownIt
-
-        md = MarkdownIt("commonmark", {"html": True, "xhtmlOut": False}).enable(["table", "strikethrough"])
-        md.validateLink = _allowed_link
-        # Before backslash escapes, so `\$` stays a dollar; a code span is consumed from its
-        # backtick, so `$x$` in backticks stays code; x_1 inside $...$ is math, not emphasis.
-        md.inline.ruler.before("escape", "examsite_math", self._math_rule)
-        md.add_render_rule("examsite_math", _render_math)
-        md.add_render_rule("fence", _render_fence)
-        md.add_render_rule("code_block", _render_fence)
-        return md
 
     def render(self, text: Text, asset_prefix: str) -> Rendered:
         """HTML for `text`; `asset_prefix` is the relative URL of the output's assets/ from the page."""
@@ -118,20 +107,16 @@ class MarkdownRenderer:
                 self.made[key] = known
             return Rendered(known)
         problems = len(self.diagnostics)
-        if self._md is None:
-            self._md = self._parser()
         self._text = text
         try:
-            tokens = self._md.parse(source)
+            converted, trusted = self._convert(source)
         finally:
             self._text = None
-        trusted = _prepare(tokens)
-        converted = self._md.renderer.render(tokens, self._md.options, {}).rstrip("\n")
-        # markdown-it escapes text and attributes and keeps only the link schemes allowed above,
-        # so a text without raw HTML or math needs no sanitizing (nh3 was a tenth of the build).
-        clean = converted if trusted else nh3.clean(
+        # cmark escapes text and attributes, so a text without raw HTML or math, whose links all
+        # use allowed schemes, needs no sanitizing (nh3 was a tenth of the build).
+        clean = _LINK_OPEN.sub(r'<a\1 rel="noopener noreferrer">', converted) if trusted else nh3.clean(
             converted, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES,
-            clean_content_tags={"script", "style"})
+            clean_content_tags={"script", "style"})  # nh3 writes that rel on every link
         self._check_structure(text, clean)
         if "<img" not in clean:
             if self.made is not None and len(self.diagnostics) == problems:
@@ -153,18 +138,37 @@ class MarkdownRenderer:
         clean = _IMG_TAG.sub(check, clean)
         return Rendered(clean, tuple(images), tuple(sorted(set(origins))))
 
-    def _math_rule(self, state: StateInline, silent: bool) -> bool:
-        if state.src[state.pos] != "$":
-            return False
-        match = MATH_PATTERN.match(state.src, state.pos)
-        if match is None or match.end() > state.posMax:
-            return False
-        if not silent:
-            display = match.group("display") is not None
-            token = state.push("examsite_math", "math", 0)
-            token.content = self.math(match.group("display") if display else match.group("inline"), display)
-        state.pos = match.end()
-        return True
+    def _convert(self, source: str) -> tuple[str, bool]:
+        """cmark's HTML for `source`, with formulas and highlighted code; True when it needs no sanitizing."""
+        import cmarkgfm  # here: an exam whose texts are all known fragments needs no Markdown engine
+        from cmarkgfm.cmark import Options
+
+        formulas: list[re.Match] = []
+        # "$" first: MATH_PATTERN takes as long as cmark to find nothing. Not where cmark could write
+        # a placeholder of the text's own (no math then: rare and safe); cmark decodes character
+        # references such as &#xe000; too.
+        if "$" in source and _PLACEHOLDER not in source and (
+                "&#" not in source or _PLACEHOLDER not in html.unescape(source)):
+            source = _hide_formulas(source, formulas)
+        converted = cmarkgfm.markdown_to_html_with_extensions(
+            source, Options.CMARK_OPT_UNSAFE | Options.CMARK_OPT_STRIKETHROUGH_DOUBLE_TILDE,
+            ["table", "strikethrough"]).rstrip("\n")
+        # Raw HTML (and autolinks, which cmark does not check) all start with "<".
+        trusted = not formulas and "<" not in source and all(
+            _allowed_link(html.unescape(url)) for url in _URL.findall(converted))
+
+        def put_back(match: re.Match) -> str:
+            if match.group(1) is not None:  # code or a tag: the formula as written
+                return _PLACED_LITERALLY.sub(lambda placed: _literally(placed, formulas), match.group(1))
+            formula = formulas[int(match.group(2))]
+            display = formula.group("display") is not None
+            return self.math(formula.group("display" if display else "inline"), display)
+
+        if formulas:
+            converted = _PLACED.sub(put_back, converted)
+        if "<pre><code" in converted:  # after putting back the formulas in code
+            converted = _CODE_BLOCK.sub(_highlight, converted)
+        return converted, trusted
 
     def math(self, tex: str, display: bool) -> str:
         """MathML for a formula of the text being rendered; invalid TeX is an error at its line."""
@@ -203,7 +207,7 @@ class MarkdownRenderer:
         if parts.scheme or parts.netloc or src.startswith("/") or not parts.path:
             self.diagnostics.error(position, f"image '{src}' must be a file next to the exam or an https URL")
             return src
-        # markdown-it percent-encodes what a URL cannot hold ("my figure.svg" -> "my%20figure.svg").
+        # cmark percent-encodes what a URL cannot hold ("my figure.svg" -> "my%20figure.svg").
         path = (text.base_dir / unquote(parts.path)).resolve()
         if path.suffix.lower() not in IMAGE_SUFFIXES:
             self.diagnostics.error(position, f"image '{src}' is not an image file ({', '.join(sorted(IMAGE_SUFFIXES))})")
@@ -235,33 +239,31 @@ def _allowed_link(url: str) -> bool:
     return scheme is None or scheme.group(1).lower() in URL_SCHEMES
 
 
-def _prepare(tokens: list[Token]) -> bool:
-    """Table alignment as `align` (the CSP forbids style attributes); True when nothing needs sanitizing."""
-    trusted = True
-    for token in tokens:
-        if token.type in ("th_open", "td_open") and token.attrs.get("style"):
-            token.attrs["align"] = str(token.attrs.pop("style")).removeprefix("text-align:")
-        elif token.type == "html_block":
-            trusted = False
-        elif token.type == "inline":
-            for child in token.children or ():
-                if child.type in ("html_inline", "examsite_math"):
-                    trusted = False
-                elif child.type == "link_open":
-                    child.attrs["rel"] = "noopener noreferrer"  # as the sanitizer writes it
-    return trusted
+def _hide_formulas(source: str, formulas: list[re.Match]) -> str:
+    """`source` with a placeholder for each formula (appended to `formulas`), which cmark leaves alone."""
+    parts, start, position = [], 0, 0
+    while match := MATH_PATTERN.search(source, position):
+        if match.group("inline") is not None and _BLANK_LINE.search(match.group("inline")):
+            position = match.start() + 1  # inline math stays within its paragraph
+            continue
+        parts += (source[start:match.start()], f"\ue000{len(formulas)}\ue001")
+        formulas.append(match)
+        start = position = match.end()
+    return "".join(parts) + source[start:]
 
 
-def _render_math(renderer: RendererHTML, tokens: list[Token], index: int, options, env) -> str:
-    return tokens[index].content
+def _literally(placed: re.Match, formulas: list[re.Match]) -> str:
+    """A formula's text as written, escaped for HTML; percent-encoded too where cmark wrote a URL."""
+    if placed.group(1) is not None:
+        return html.escape(formulas[int(placed.group(1))].group(0))
+    return html.escape(quote(formulas[int(placed.group(2))].group(0), safe=_URL_SAFE))
 
 
-def _render_fence(renderer: RendererHTML, tokens: list[Token], index: int, options, env) -> str:
+def _highlight(match: re.Match) -> str:
     from .highlight import highlight_code  # Pygments loads at the first code block
 
-    token = tokens[index]
-    lang = token.info.strip().split(maxsplit=1)[0] if token.info.strip() else ""
-    return highlight_code(token.content, lang)
+    lang, code = match.groups()
+    return highlight_code(html.unescape(code), html.unescape(lang or "")).removesuffix("\n")
 
 
 def _position_of(text: Text, needle: str) -> Position:

@@ -249,17 +249,17 @@ def test_the_index_journal_is_appended_then_folded(site):
 
 @pytest.fixture
 def conversions(monkeypatch) -> list[str]:
-    """The Markdown texts converted (by this process: one exam is rendered in it)."""
-    from markdown_it import MarkdownIt
+    """The Markdown texts converted by cmark (by this process: one exam is rendered in it)."""
+    import cmarkgfm
 
     converted: list[str] = []
-    real = MarkdownIt.parse
+    real = cmarkgfm.markdown_to_html_with_extensions
 
-    def parse(self, source: str, env=None):
-        converted.append(source)
-        return real(self, source, env)
+    def convert(text: str, options: int = 0, extensions=None) -> str:
+        converted.append(text)
+        return real(text, options, extensions)
 
-    monkeypatch.setattr(MarkdownIt, "parse", parse)
+    monkeypatch.setattr(cmarkgfm, "markdown_to_html_with_extensions", convert)
     return converted
 
 

@@ -89,7 +89,7 @@ def test_table_alignment_is_kept_without_style_attributes():
 def test_links_keep_only_allowed_schemes_and_open_safely():
     html, _ = render("[help](https://example.edu/help), [file](ftp://example.edu/x) and [mail](mailto:a@b.c)")
     assert '<a href="https://example.edu/help" rel="noopener noreferrer">help</a>' in html
-    assert "ftp:" not in html.split("[file]")[0] and "[file](ftp://example.edu/x)" in html
+    assert "ftp:" not in html and '<a rel="noopener noreferrer">file</a>' in html  # the text, leading nowhere
     assert '<a href="mailto:a@b.c" rel="noopener noreferrer">mail</a>' in html
 
 
@@ -104,3 +104,58 @@ def test_local_image_names_with_spaces_are_found(tmp_path):
     rendered = MarkdownRenderer(diagnostics, https_only=True).render(
         Text("![A figure](<my figure.svg>)", Position("exam.yaml", 1, 1), tmp_path), "../assets/")
     assert diagnostics.items == [] and rendered.images[0].source == tmp_path / "my figure.svg"
+
+
+def test_dollars_in_code_spans_and_code_blocks_stay_literal():
+    html, problems = render("Type `echo $HOME$` or `$x$`:\n\n```sh\necho $PATH$ '$a$'\n```\n\nand $y$.")
+    assert problems == [] and html.count("<math") == 1
+    assert "<code>echo $HOME$</code>" in html and "<code>$x$</code>" in html
+    code = re.search(r'<div class="highlight">.*?<pre>(.*?)</pre>', html, re.S).group(1)
+    assert re.sub(r"<[^>]+>", "", code).replace("&#39;", "'").replace("&#x27;", "'") == "echo $PATH$ '$a$'\n"
+
+
+def test_dollars_in_a_link_title_and_url_stay_literal_and_the_html_is_well_formed():
+    html, _ = render('[see $x$ here](https://example.edu/a$b$c "about $x$") or '
+                     '![a $y$ plot](https://example.edu/$y$.png)')
+    assert '<a href="https://example.edu/a$b$c" title="about $x$" rel="noopener noreferrer">' in html
+    assert 'src="https://example.edu/$y$.png"' in html and 'alt="a $y$ plot"' in html
+    assert html.count("<math") == 1  # in the link's text only: not in attributes (alt is one)
+    etree.fromstring(f"<root>{re.sub(r'<img [^>]*>', '', html)}</root>")  # well-formed (but for the void <img>)
+
+
+def test_inline_math_cannot_span_a_paragraph_break():
+    html, problems = render("It costs $a\n\nb$ in all, and $c$ is math.")
+    assert problems == [] and html.startswith("<p>It costs $a</p>\n<p>b$ in all, and <math")
+    assert html.count("<math") == 1
+
+
+@pytest.mark.parametrize("source", [
+    "[a](javascript:alert(1))", "[b](JavaScript:alert(2) 'title')", "[c](java&#115;cript:alert(3))",
+    "[d](javascript&colon;alert(4))", "[e]\n\n[e]: javascript:alert(5)", "<javascript:alert(6)>",
+    "[f](javascript:alert(7)) and $x$", "![g](javascript:alert(8))",
+])
+def test_script_links_never_get_an_href(source):
+    html, _ = render(source)
+    assert "<a" in html or "<img" in html
+    assert all(url == "" for url in re.findall(r'(?:href|src)="([^"]*)"', html))  # leads nowhere
+
+
+def test_a_text_holding_the_placeholder_character_renders_safely():
+    for source in ("\ue0000\ue001 and $x$", "&#xe000;7&#xe001; and $x$ <b>bold</b>", "\ue000 $x$ `\ue000`"):
+        html, problems = render(source)
+        assert problems == [] and "<math" not in html and "$x$" in html  # no math then, and nothing lost
+    html, _ = render("\ue000<script>alert(1)</script>")
+    assert "<script" not in html and "alert" not in html
+
+
+def test_raw_html_is_sanitized_alongside_math_and_code():
+    html, _ = render('$x$ <script>alert(1)</script> `<b>` <img src="a.png" alt="A" onerror="alert(2)">\n\n'
+                     '<div onclick="alert(3)">$y$</div>')
+    assert "<script" not in html and "alert" not in html and "onclick" not in html and "onerror" not in html
+    assert "<code>&lt;b&gt;</code>" in html and html.count("<math") == 2
+
+
+def test_formulas_are_sanitized_too():
+    # latex2mathml writes \href and \style as attributes: a text with math always goes through nh3.
+    html, _ = render(r"$\href{javascript:alert(1)}{x}$ and $\style{color:red}{y}$")
+    assert html.count("<math") == 2 and not re.search(r"\s(href|style)=", html)
