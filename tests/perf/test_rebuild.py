@@ -250,16 +250,16 @@ def test_the_index_journal_is_appended_then_folded(site):
 @pytest.fixture
 def conversions(monkeypatch) -> list[str]:
     """The Markdown texts converted by cmark (by this process: one exam is rendered in it)."""
-    import cmarkgfm
+    from generator import cmark
 
     converted: list[str] = []
-    real = cmarkgfm.markdown_to_html_with_extensions
+    real = cmark.to_html
 
-    def convert(text: str, options: int = 0, extensions=None) -> str:
+    def convert(text: str) -> str:
         converted.append(text)
-        return real(text, options, extensions)
+        return real(text)
 
-    monkeypatch.setattr(cmarkgfm, "markdown_to_html_with_extensions", convert)
+    monkeypatch.setattr(cmark, "to_html", convert)
     return converted
 
 
