@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -103,16 +104,42 @@ def _write_tree(root: Path, files: dict[str, bytes]) -> None:
         target.write_bytes(content)
 
 
+def exchange(first: Path, second: Path) -> bool:
+    """Swap two existing paths in one step (Linux's renameat2 with RENAME_EXCHANGE), so there is
+    no instant with neither; False where the system or the file system cannot, and nothing moved."""
+    renameat2 = _renameat2()
+    return renameat2 is not None and \
+        renameat2(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE) == 0
+
+
+_AT_FDCWD, _RENAME_EXCHANGE = -100, 2
+
+
+@functools.cache
+def _renameat2():
+    """The C library's renameat2, or None (not Linux, or an older C library)."""
+    import ctypes
+
+    try:
+        function = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return None
+    function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    return function
+
+
 def swap_in(out_dir: Path, files: dict[str, bytes]) -> None:
     """Write `files` into a sibling temporary folder, then swap it into place, so readers see the
-    old output or the new one, never a half-written one."""
+    old output or the new one, never a half-written one, nor (where exchange() can) none."""
     out_dir = out_dir.resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
     try:
         _write_tree(staging, files)
         os.chmod(staging, 0o755)
-        if out_dir.exists():
+        if out_dir.exists() and exchange(staging, out_dir):
+            pass  # staging holds the old output now, deleted below
+        elif out_dir.exists():
             retired = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
             os.replace(out_dir, retired / out_dir.name)
             os.replace(staging, out_dir)

@@ -1,8 +1,8 @@
 """The output folder, replaced atomically by a build that writes only what changed.
 
 Readers must see the old tree or the new one, never a mix, and a failed build must leave the old
-one untouched: so the new tree is made in another folder and swapped in by renames. Writing a
-whole tree there and deleting the retired one cost about 1.5 s of a one-exam rebuild of 1000
+one untouched: so the new tree is made in another folder and swapped in (exchanged, on Linux).
+Writing a whole tree there and deleting the retired one cost about 1.5 s of a one-exam rebuild of 1000
 exams (mostly the file system's work to create and unlink 1000 folders and files), so the tree a
 build retires is kept, as the spare, and the next build brings it up to date:
 
@@ -167,8 +167,13 @@ def _folders(tree: Mapping[str, str]) -> set[str]:
 
 
 def _swap(out_dir: Path, spare: Path, retired: Path) -> None:
-    """The spare becomes the output folder; the output folder, if any, becomes the spare. Two
-    renames: in between, for an instant, there is no output folder (never a partial one)."""
+    """The spare becomes the output folder; the output folder, if any, becomes the spare: in one
+    step where the system can exchange two folders, else by renames, with an instant in between
+    when there is no output folder (never a partial one)."""
+    from .output import exchange
+
+    if out_dir.exists() and exchange(spare, out_dir):
+        return
     if out_dir.exists():
         os.rename(out_dir, retired)
         os.rename(spare, out_dir)

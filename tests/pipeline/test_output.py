@@ -316,3 +316,68 @@ def test_accommodations_are_published_only_as_salted_hashes(tmp_path):
     assert data["extra_time"][1]["percent"] == 25
     key = json.loads((tmp_path / "keys" / "sample.json").read_text())
     assert key["accommodations"][0] == {"extra_time_percent": 50, "attendees": ["cand-7", "cand-19"]}
+
+
+def test_exchange_swaps_two_folders_in_one_step(tmp_path):
+    from generator.output import exchange
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "x").write_text("in a")
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "y").write_text("in b")
+    assert exchange(tmp_path / "a", tmp_path / "b")  # Linux, on the file systems CI uses
+    assert read_tree(tmp_path / "a") == {"y": b"in b"} and read_tree(tmp_path / "b") == {"x": b"in a"}
+    assert not exchange(tmp_path / "a", tmp_path / "missing")  # nothing moved when it cannot
+    assert read_tree(tmp_path / "a") == {"y": b"in b"}
+
+
+def _moves_of(out: Path, monkeypatch) -> list[tuple[str, str]]:
+    """Every rename or replace that takes or puts the output folder itself."""
+    import os
+
+    moves: list[tuple[str, str]] = []
+    for name in ("rename", "replace"):
+        real = getattr(os, name)
+
+        def move(source, target, *args, real=real, **kwargs):
+            if out.resolve() in (Path(source).resolve(), Path(target).resolve()):
+                moves.append((str(source), str(target)))
+            return real(source, target, *args, **kwargs)
+
+        monkeypatch.setattr(os, name, move)
+    return moves
+
+
+@pytest.mark.parametrize("cache", [True, False], ids=["incremental", "clean"])
+def test_a_rebuild_swaps_the_output_folder_without_a_moment_with_none(tmp_path, monkeypatch, cache):
+    from generator.build import RunOptions
+
+    config = make_site(tmp_path / "site")
+    out, keys = tmp_path / "out", tmp_path / "keys"
+    build(config, None, out, keys, run=RunOptions(cache=cache))
+    first = read_tree(out)
+    (config.parent / "exams" / "sample.yaml").write_text(
+        (config.parent / "exams" / "sample.yaml").read_text().replace("title:", "title: Renamed", 1))
+    moves = _moves_of(out, monkeypatch)
+    build(config, None, out, keys, run=RunOptions(cache=cache))
+    assert moves == []  # exchanged, not moved out and back
+    assert read_tree(out) != first and b"Renamed" in read_tree(out)["sample/index.html"]
+
+
+@pytest.mark.parametrize("cache", [True, False], ids=["incremental", "clean"])
+def test_where_folders_cannot_be_exchanged_the_output_is_swapped_by_renames(tmp_path, monkeypatch, cache):
+    import generator.output
+    from generator.build import RunOptions
+
+    monkeypatch.setattr(generator.output, "exchange", lambda first, second: False)
+    config = make_site(tmp_path / "site")
+    out, keys = tmp_path / "out", tmp_path / "keys"
+    build(config, None, out, keys, run=RunOptions(cache=cache))
+    (config.parent / "exams" / "sample.yaml").write_text(
+        (config.parent / "exams" / "sample.yaml").read_text().replace("title:", "title: Renamed", 1))
+    moves = _moves_of(out, monkeypatch)
+    build(config, None, out, keys, run=RunOptions(cache=cache))
+    assert moves and b"Renamed" in read_tree(out)["sample/index.html"]
+    clean = tmp_path / "clean"
+    build(config, None, clean, tmp_path / "keys-clean")
+    assert read_tree(out) == read_tree(clean)
