@@ -11,7 +11,7 @@ process of its own (so one measurement's peak memory cannot leak into another's)
   into a throwaway virtual environment (bench/.work/mkdocs-venv) with `python -m venv` and pip;
 - the floor: Python-Markdown (MkDocs's engine, run in MkDocs's venv) converting every Markdown
   fragment of the corpus once, one thread (the fragments examsite renders: instructions, prompts,
-  choices); and, for reference, the same with cmark-gfm (cmarkgfm), the engine examsite uses.
+  choices); and, for reference, the same with cmark-gfm as examsite calls it (generator/cmark.py).
 
 It prints wall time, CPU time (user + system, all processes), peak memory (the largest sum of
 resident memory over the build's processes, sampled, and the largest single process), pages per
@@ -130,10 +130,8 @@ if engine == "python-markdown":
     md = markdown.Markdown(extensions=["fenced_code", "tables", "sane_lists"], output_format="html")
     convert = lambda text: md.reset().convert(text)
 else:
-    import cmarkgfm
-    from cmarkgfm.cmark import Options
-    options = Options.CMARK_OPT_UNSAFE | Options.CMARK_OPT_STRIKETHROUGH_DOUBLE_TILDE
-    convert = lambda text: cmarkgfm.markdown_to_html_with_extensions(text, options, ["table", "strikethrough"])
+    sys.path.insert(0, str(__import__("pathlib").Path(sys.argv[1]).parent))  # the repository
+    from generator.cmark import to_html as convert  # examsite's call of cmark-gfm (frees what it makes)
 started, cpu = time.perf_counter(), time.process_time()
 for text in fragments:
     convert(text)
