@@ -5,7 +5,8 @@ cmark returns: about 2.5 KB lost a text, 250 MB over a 1000-exam build's workers
 bound in the preview's long-running server. So the library's calls are made here, and the two
 frees added: the tree with cmark_node_free, the string with the allocator cmark made it with.
 Neither is in cmarkgfm's cffi interface, so they are called through ctypes; both are exported by
-its library, as cmark's public API.
+its library, as cmark's public API. Where they are not (no such build is known), the text goes
+through cmarkgfm's own function: the same HTML, and the leak.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import ctypes
 from functools import cache
 
 from cmarkgfm import _cmark  # the compiled library and its cffi interface
-from cmarkgfm.cmark import Options
+from cmarkgfm.cmark import Options, markdown_to_html_with_extensions
 
 OPTIONS = Options.CMARK_OPT_UNSAFE | Options.CMARK_OPT_STRIKETHROUGH_DOUBLE_TILDE  # raw HTML kept, for nh3
 EXTENSIONS = (b"table", b"strikethrough")
@@ -28,16 +29,20 @@ class _Allocator(ctypes.Structure):
 
 
 @cache
-def _freeing() -> tuple:
-    """(free the HTML, free a tree, the extensions), once per process."""
-    library = ctypes.CDLL(_cmark.__file__)  # the same library, already loaded by the import above
-    library.cmark_get_default_mem_allocator.restype = ctypes.POINTER(_Allocator)
-    library.cmark_node_free.argtypes = [ctypes.c_void_p]
-    library.cmark_node_free.restype = None
+def _freeing() -> tuple | None:
+    """(free the HTML, free a tree, the extensions), once per process; None where the library's
+    frees cannot be reached through ctypes (a build of cmarkgfm that does not export them)."""
+    try:
+        library = ctypes.CDLL(_cmark.__file__)  # the same library, already loaded by the import above
+        allocator, free_tree = library.cmark_get_default_mem_allocator, library.cmark_node_free
+    except (OSError, AttributeError):
+        return None
+    allocator.restype = ctypes.POINTER(_Allocator)
+    free_tree.argtypes, free_tree.restype = [ctypes.c_void_p], None
     _cmark.lib.cmark_gfm_core_extensions_ensure_registered()
     extensions = tuple(_cmark.lib.cmark_find_syntax_extension(name) for name in EXTENSIONS)
     assert all(extension != _cmark.ffi.NULL for extension in extensions)
-    return library.cmark_get_default_mem_allocator().contents.free, library.cmark_node_free, extensions
+    return allocator().contents.free, free_tree, extensions
 
 
 def _address(pointer) -> int:
@@ -46,7 +51,10 @@ def _address(pointer) -> int:
 
 def to_html(source: str) -> str:
     """CommonMark with GFM tables and ~~strikethrough~~; raw HTML is kept (the caller sanitizes it)."""
-    free_html, free_tree, extensions = _freeing()
+    freeing = _freeing()
+    if freeing is None:  # the same HTML, leaking as cmarkgfm does
+        return markdown_to_html_with_extensions(source, OPTIONS, [name.decode() for name in EXTENSIONS])
+    free_html, free_tree, extensions = freeing
     lib = _cmark.lib
     text = source.encode("utf-8")
     parser = lib.cmark_parser_new(OPTIONS)

@@ -184,3 +184,13 @@ def test_rendering_does_not_leak_memory():
         render_all()
     # 10,000 texts: a leak of 2.5 KB each would add 25 MB.
     assert _resident_bytes() - before < 4 * 2 ** 20
+
+
+def test_where_cmarks_frees_cannot_be_reached_the_html_is_the_same(monkeypatch):
+    from generator import cmark
+
+    texts = ["*a* `b` [c](https://d.e)", "| x | y |\n| -: | :- |\n| 1 | 2 |", "~~gone~~ ~kept~", "<b>raw</b>\n\n- i"]
+    freed = [cmark.to_html(text) for text in texts]
+    monkeypatch.setattr(cmark, "_freeing", lambda: None)
+    assert [cmark.to_html(text) for text in texts] == freed
+    assert 'align="right"' in freed[1] and "<del>gone</del>" in freed[2] and "~kept~" in freed[2]
