@@ -17,15 +17,15 @@ from .config import SiteConfig, load_config
 from .diagnostics import Diagnostic, Diagnostics, ExamsiteError, InvalidInput, Position, Severity
 from .examresult import ExamOutput, ExamResult, OutputFacts, process_exams
 from .exams import load_exam
+from .filesig import current
 from .i18n import Overrides
 from .keys import key_bytes
 from .model import Exam
-from .filesig import current
 from .output import (MANIFEST, ROBOTS, check_locations, headers_bytes, manifest_bytes, manifest_text, swap_in,
                      write_atomically)
+from .pages import PageOptions, page_url
 from .parallel import Work, default_jobs, run_exams
 from .publish import publish
-from .pages import PageOptions, page_url
 from .validate import validate_exam, validate_site
 
 if TYPE_CHECKING:

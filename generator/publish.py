@@ -2,9 +2,9 @@
 
 Readers must see the old tree or the new one, never a mix, and a failed build must leave the old
 one untouched: so the new tree is made in another folder and swapped in (exchanged, on Linux).
-Writing a whole tree there and deleting the retired one cost about 1.5 s of a one-exam rebuild of 1000
-exams (mostly the file system's work to create and unlink 1000 folders and files), so the tree a
-build retires is kept, as the spare, and the next build brings it up to date:
+Writing a whole tree there and deleting the retired one cost about 1.5 s of a one-exam rebuild of
+1000 exams (mostly the file system's work to create and unlink 1000 folders and files), so the
+tree a build retires is kept, as the spare, and the next build brings it up to date:
 
     .output.examsite/   beside output/ (renames need the same file system)
         spare/          the previous build's tree, brought up to date, then swapped with output/

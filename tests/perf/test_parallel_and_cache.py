@@ -284,8 +284,6 @@ def test_library_versions_read_from_folder_names_are_importlib_metadata_s(monkey
 def test_templates_compiled_by_a_build_are_reused_and_damaged_ones_compiled_again(corpus_site, tmp_path, monkeypatch):
     import jinja2
 
-    from perfkit import change_exam_yaml
-
     config = fresh_copy(corpus_site, tmp_path)
     built(config, "warm", jobs=1, cache=True)
     compiled = sorted((cache_dir(config) / "templates").iterdir())

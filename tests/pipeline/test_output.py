@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import build
+from generator.build import RunOptions, build
 from generator.diagnostics import ExamsiteError, InvalidInput
 from generator.pages import PageOptions
 from sitekit import EXAM, dedent, make_site, read_tree
@@ -350,8 +350,6 @@ def _moves_of(out: Path, monkeypatch) -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize("cache", [True, False], ids=["incremental", "clean"])
 def test_a_rebuild_swaps_the_output_folder_without_a_moment_with_none(tmp_path, monkeypatch, cache):
-    from generator.build import RunOptions
-
     config = make_site(tmp_path / "site")
     out, keys = tmp_path / "out", tmp_path / "keys"
     build(config, None, out, keys, run=RunOptions(cache=cache))
@@ -367,7 +365,6 @@ def test_a_rebuild_swaps_the_output_folder_without_a_moment_with_none(tmp_path, 
 @pytest.mark.parametrize("cache", [True, False], ids=["incremental", "clean"])
 def test_where_folders_cannot_be_exchanged_the_output_is_swapped_by_renames(tmp_path, monkeypatch, cache):
     import generator.output
-    from generator.build import RunOptions
 
     monkeypatch.setattr(generator.output, "exchange", lambda first, second: False)
     config = make_site(tmp_path / "site")
