@@ -8,13 +8,19 @@ tree a build retires is kept, as the spare, and the next build brings it up to d
 
     .output.examsite/   beside output/ (renames need the same file system)
         spare/          the previous build's tree, brought up to date, then swapped with output/
-        records.json    what each file of both trees holds (filesig.py)
+        records.json    what each file of both trees holds (filesig.py), and what each folder
+                        lists, with the folder's signature
         lock            one build at a time
 
 A file the spare already holds is kept; a file the live tree holds with the wanted content is
 hard-linked from it (files are never written in place, so the trees may share them); only what
 neither holds is written. Anything in the spare that its record does not vouch for is deleted.
 A lost or stale record therefore costs time, never correctness.
+
+Reading 1000 folders to learn that they list what they did took most of a one-exam rebuild's
+publishing (directory reads are slow on some file systems): a folder whose signature (inode,
+mtime, ctime) is as recorded, settled, lists what it listed then, since adding, removing or
+renaming an entry changes its mtime; only the files in it are looked at.
 """
 
 from __future__ import annotations
@@ -22,13 +28,15 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator, Mapping
 
-from .filesig import Record, current, record_of
+from .filesig import Record, current, record_of, settled
 
-RECORDS_FORMAT = 1
+RECORDS_FORMAT = 2
+FolderRecord = list  # [st_ino, st_mtime_ns, st_ctime_ns, trusted 0/1, [[entry name, is a folder], ...]]
 Contents = Callable[[set], Mapping[str, bytes]]  # names -> their bytes, as many as asked for
 
 
@@ -52,25 +60,31 @@ def publish(out_dir: Path, tree: Mapping[str, str], contents: Contents) -> int:
         records = _load_records(home / "records.json")
         live_existed = out_dir.is_dir()
         live = records.get("live", {}) if live_existed else {}
+        live_folders = records.get("live_folders", {}) if live_existed else {}
         spare = home / "spare"
-        made, written = _Spare(spare, records.get("spare", {}), out_dir, live).update(tree, contents)
+        updated = _Spare(spare, records.get("spare", {}), records.get("spare_folders", {}), out_dir, live)
+        made, written = updated.update(tree, contents)
         _swap(out_dir, spare, home / "retired")
-        if live_existed:
-            now_live, now_spare = made, live
+        if live_existed:  # the live tree's folders were not changed by this build: their records hold
+            now = {"live": made, "spare": live, "live_folders": updated.folder_records, "spare_folders": live_folders}
         else:  # nothing was retired: the new spare is the tree just published, linked
-            now_live = now_spare = _seed(out_dir, spare, made)
-        _save_records(home / "records.json", {"live": now_live, "spare": now_spare})
+            seeded = _seed(out_dir, spare, made)
+            now = {"live": seeded, "spare": seeded, "live_folders": updated.folder_records, "spare_folders": {}}
+        _save_records(home / "records.json", now)
     return written
 
 
 class _Spare:
     """Brings the spare folder to a wanted tree, reusing what it and the live tree hold."""
 
-    def __init__(self, root: Path, records: dict[str, Record], live_root: Path, live: dict[str, Record]) -> None:
+    def __init__(self, root: Path, records: dict[str, Record], folder_records: dict[str, FolderRecord],
+                 live_root: Path, live: dict[str, Record]) -> None:
         self.root = root
         self.records = records
+        self.folder_records = folder_records  # as recorded; as the spare is once updated
         self.live_root = live_root
         self.live = live  # updated when a shared file's ctime changes under our link or unlink
+        self.changed_folders: set[str] = set()  # listed afresh, or changed by this build: recorded again
 
     def update(self, tree: Mapping[str, str], contents: Contents) -> tuple[dict[str, Record], int]:
         self.root.mkdir(exist_ok=True)
@@ -78,46 +92,102 @@ class _Spare:
         folders = _folders(tree)
         kept: dict[str, Record] = {}
         present: set[str] = set()
-        self._sweep(self.root, "", tree, folders, kept, present)
+        self._sweep(str(self.root), "", tree, folders, kept, present)
         missing = {name for name in tree if name not in kept}
         for folder in sorted(folders - present):  # parents first
-            (self.root / folder).mkdir()
+            path = self.root / folder
+            if os.path.lexists(path):  # hidden from the sweep by a folder's record that lied
+                shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
+            path.mkdir()
+            self._changed(folder)
+            self._changed(folder.rpartition("/")[0])
         to_write = {name for name in missing if not self._link(name, tree[name], kept)}
         if to_write:
             data = contents(to_write)
             for name in sorted(to_write):
                 path = self.root / name
+                self._clear(name, str(path))
                 with open(path, "xb") as stream:
                     stream.write(data[name])
                 kept[name] = record_of(tree[name], os.stat(path))
+                self._changed(name.rpartition("/")[0])
+        self._record_folders(folders)
         return kept, len(to_write)
 
-    def _sweep(self, folder: str | Path, prefix: str, tree: Mapping[str, str], folders: set[str],
-               kept: dict[str, Record], present: set[str]) -> None:
-        """Keep what the spare holds as wanted; delete everything else."""
-        with os.scandir(folder) as entries:
-            listed = list(entries)
-        for entry in listed:
-            name = prefix + entry.name
-            if entry.is_dir(follow_symlinks=False):
+    def _sweep(self, folder: str, prefix: str, tree: Mapping[str, str], folders: set[str],
+               kept: dict[str, Record], present: set[str]) -> bool:
+        """Keep what the spare holds as wanted; delete everything else. False: no such folder."""
+        listing = self._listing(folder, prefix[:-1])
+        if listing is None:
+            return False
+        for entry_name, is_folder in listing:
+            name, path = prefix + entry_name, os.path.join(folder, entry_name)
+            if is_folder:
                 if name in folders:
-                    present.add(name)
-                    self._sweep(entry.path, name + "/", tree, folders, kept, present)
+                    if self._sweep(path, name + "/", tree, folders, kept, present):
+                        present.add(name)
                 else:
-                    shutil.rmtree(entry.path)
+                    shutil.rmtree(path, ignore_errors=True)
+                    self._changed(prefix[:-1])
                 continue
             want = tree.get(name)
             found = None
             recorded = self.records.get(name)
-            if want is not None and not entry.is_symlink():
-                found = current(entry.path, recorded, want, entry.stat(follow_symlinks=False))
+            if want is not None:
+                try:
+                    found = current(path, recorded, want, os.lstat(path))  # a link is not a regular file
+                except OSError:
+                    pass
             if found is not None and found[0] == want:
                 kept[name] = found
                 live = self.live.get(name)
                 if found is not recorded and live is not None and live[1:5] == found[1:5]:
                     self.live[name] = found  # the same file (linked): read once, known in both trees
             else:
-                self._unlink(name, entry.path)
+                self._unlink(name, path)
+        return True
+
+    def _listing(self, path: str, name: str) -> list | None:
+        """[entry name, is a folder] for each entry of a folder of the spare (None: no such folder):
+        as recorded when the folder's signature shows it unchanged since and the record is
+        trusted; else read. The top folder is always read (the swap renames it)."""
+        record = self.folder_records.get(name) if name else None
+        if record is not None and record[3]:
+            try:
+                stat = os.lstat(path)
+            except OSError:
+                return None
+            if record[:3] == [stat.st_ino, stat.st_mtime_ns, stat.st_ctime_ns]:
+                return record[4]
+        self._changed(name)
+        try:
+            with os.scandir(path) as entries:
+                return [[entry.name, entry.is_dir(follow_symlinks=False)] for entry in entries]
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+
+    def _changed(self, folder: str) -> None:
+        self.changed_folders.add(folder)
+
+    def _record_folders(self, folders: set[str]) -> None:
+        """Record again each folder this build listed afresh or changed: its signature first, then
+        what it lists (a change in between shows as a signature that no longer matches)."""
+        records = {name: record for name, record in self.folder_records.items()
+                   if name in folders and name not in self.changed_folders}
+        for name in sorted(self.changed_folders & folders):
+            path = self.root / name
+            stat = os.lstat(path)
+            with os.scandir(path) as entries:
+                listing = sorted([entry.name, entry.is_dir(follow_symlinks=False)] for entry in entries)
+            records[name] = [stat.st_ino, stat.st_mtime_ns, stat.st_ctime_ns, int(settled(stat, time.time_ns())),
+                             listing]
+        self.folder_records = records
+
+    def _clear(self, name: str, path: str) -> None:
+        """Nothing is where a file is to be made, even when a folder's record hid it (a record
+        that lies costs time, as a lost one does)."""
+        if os.path.lexists(path):
+            self._unlink(name, path)
 
     def _unlink(self, name: str, path: str) -> None:
         try:
@@ -125,6 +195,7 @@ class _Spare:
         except OSError:
             return
         os.unlink(path)
+        self._changed(name.rpartition("/")[0])
         self._refresh_live(name, inode)
 
     def _link(self, name: str, want: str, kept: dict[str, Record]) -> bool:
@@ -133,10 +204,12 @@ class _Spare:
         found = current(source, self.live.get(name), want) if name in self.live else None
         if found is None or found[0] != want:
             return False
+        self._clear(name, str(self.root / name))
         try:
             os.link(source, self.root / name)
         except OSError:  # a file system without hard links: the file is written instead
             return False
+        self._changed(name.rpartition("/")[0])
         stat = os.stat(self.root / name)
         kept[name] = self.live[name] = record_of(want, stat)
         return True
@@ -210,14 +283,27 @@ def _seed(out_dir: Path, spare: Path, records: dict[str, Record]) -> dict[str, R
     return seeded
 
 
-def _load_records(path: Path) -> dict[str, dict[str, Record]]:
+def _load_records(path: Path) -> dict[str, dict]:
     try:
         data = json.loads(path.read_bytes())
     except (OSError, ValueError):
         return {}
     if not isinstance(data, dict) or data.get("format") != RECORDS_FORMAT:
         return {}
-    return {side: dict(data.get(side) or {}) for side in ("live", "spare")}
+    records = {side: dict(data.get(side) or {}) for side in ("live", "spare")}
+    for side in ("live_folders", "spare_folders"):
+        folders = data.get(side)
+        records[side] = ({name: record for name, record in folders.items() if _sound_folder_record(record)}
+                         if isinstance(folders, dict) else {})
+    return records
+
+
+def _sound_folder_record(record: object) -> bool:
+    """A damaged record must cost time only: never name an entry outside its folder."""
+    return (isinstance(record, list) and len(record) == 5 and isinstance(record[4], list)
+            and all(isinstance(entry, list) and len(entry) == 2 and isinstance(entry[0], str)
+                    and isinstance(entry[1], bool) and "/" not in entry[0] and entry[0] not in ("", ".", "..")
+                    for entry in record[4]))
 
 
 def _save_records(path: Path, records: dict[str, dict[str, Record]]) -> None:

@@ -129,6 +129,10 @@ def test_what_is_changed_in_the_output_or_the_spare_by_hand_is_put_right(site, m
     spare_page.write_bytes(b"a spare page changed by hand")
     (site.spare / "stray-folder").mkdir()
     (site.spare / "stray-folder" / "x").write_text("x")
+    # Inside folders whose listings were recorded: their signatures tell.
+    (site.out / "exam-00003" / "stray.txt").write_text("not ours")
+    (site.spare / "exam-00002" / "notes.txt").write_text("not ours")
+    os.rename(site.spare / "exam-00001" / "index.html", site.spare / "exam-00001" / "renamed.html")
     for _ in range(3):  # the damaged tree is the spare in one build and live in the next
         site.build()
         assert site.matches_a_clean_build()
@@ -142,6 +146,25 @@ def test_lost_or_damaged_records_cost_time_not_correctness(site):
     assert site.matches_a_clean_build()
     records = json.loads((home / "records.json").read_text())
     records["spare"] = records["live"]  # the wrong tree's records
+    records["spare_folders"] = records["live_folders"]
+    (home / "records.json").write_text(json.dumps(records))
+    site.build()
+    assert site.matches_a_clean_build()
+    # A folder's record that lists what is not there, or names what is outside the folder.
+    records = json.loads((home / "records.json").read_text())
+    outside = site.root / "outside"
+    outside.mkdir()
+    (outside / "kept.txt").write_text("not the build's to delete")
+    for name, record in records["spare_folders"].items():
+        record[4] = [["../../outside", True], ["gone.html", False], ["gone", True]]
+        record[3] = 1
+    (home / "records.json").write_text(json.dumps(records))
+    site.build()
+    assert site.matches_a_clean_build()
+    assert (outside / "kept.txt").read_text() == "not the build's to delete"
+    records = json.loads((home / "records.json").read_text())
+    for record in records["spare_folders"].values():
+        record[4] = [["gone.html", False], ["gone", True]]  # sound, but false
     (home / "records.json").write_text(json.dumps(records))
     site.build()
     assert site.matches_a_clean_build()
