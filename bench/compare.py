@@ -6,7 +6,9 @@
 For each N it writes the corpus (bench/corpus.py) under bench/.work/, then measures, each in a
 process of its own (so one measurement's peak memory cannot leak into another's):
 
-- examsite: a cold full build (empty cache), a rebuild after one exam changed, a no-change rebuild;
+- examsite: a cold full build (empty cache), a rebuild after one exam changed, a no-change rebuild,
+  installed by this script into a throwaway virtual environment (bench/.work/examsite-venv), as a
+  pipeline installs it;
 - MkDocs: a build of the same Markdown, flattened into one page per exam, installed by this script
   into a throwaway virtual environment (bench/.work/mkdocs-venv) with `python -m venv` and pip;
 - the floor: Python-Markdown (MkDocs's engine, run in MkDocs's venv) converting every Markdown
@@ -22,7 +24,6 @@ the runtime's JS and CSS gzipped, and a 40-question page's HTML gzipped minus it
 from __future__ import annotations
 
 import argparse
-import compileall
 import gzip
 import html as html_module
 import json
@@ -141,25 +142,38 @@ print(json.dumps({"fragments": len(fragments), "wall": time.perf_counter() - sta
 
 
 SNAPSHOT = WORK / "snapshot"
+EXAMSITE_VENV = WORK / "examsite-venv"
 
 
-def snapshot_examsite() -> None:
-    """A copy of examsite's code as it is now: the builds measured all run the same code, even if
-    the work tree changes during the run (a change would rightly invalidate the build cache).
-    Compiled to bytecode here, as pip does when it installs a package: otherwise, where
-    PYTHONDONTWRITEBYTECODE is set, every measured build would compile examsite's modules again
-    (about 0.1 s of CPU on the reference machine, a tenth of a one-exam rebuild)."""
+def install_examsite() -> Path:
+    """examsite as it is now, installed (not editable) into a virtual environment of its own, as a
+    pipeline installs it: the builds measured all run the same code, even if the work tree changes
+    during the run (a change would rightly invalidate the build cache), with its bytecode compiled
+    by pip, and without what this machine's own environment loads at every start (its .pth files:
+    about 40 ms a process here, a tenth of a one-exam rebuild). MkDocs runs the same way."""
+    python = EXAMSITE_VENV / "bin" / "python"
     shutil.rmtree(SNAPSHOT, ignore_errors=True)
+    SNAPSHOT.mkdir(parents=True)
     shutil.copytree(REPO / "generator", SNAPSHOT / "generator", ignore=shutil.ignore_patterns("__pycache__"))
-    compileall.compile_dir(str(SNAPSHOT / "generator"), quiet=1)
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(REPO / name, SNAPSHOT / name)
+    pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    if not python.exists():
+        print("installing examsite into a throwaway virtual environment ...", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", str(EXAMSITE_VENV)], check=True)
+        subprocess.run([*pip, "setuptools>=68", "wheel"], check=True)
+        subprocess.run([*pip, "--no-build-isolation", str(SNAPSHOT)], check=True)
+    # The code may have changed since: the package again, its dependencies as they are.
+    subprocess.run([*pip, "--no-build-isolation", "--no-deps", "--force-reinstall", str(SNAPSHOT)], check=True)
+    return python
 
 
-def examsite_build(site: Path, jobs: int | None, extra: list[str] = ()) -> dict:
-    command = [sys.executable, "-m", "generator", "build", "--config", str(site / "exams.yaml"), "--out",
+def examsite_build(python: Path, site: Path, jobs: int | None, extra: list[str] = ()) -> dict:
+    command = [str(python), "-m", "generator", "build", "--config", str(site / "exams.yaml"), "--out",
                str(site.parent / "output"), "--keys-dir", str(site.parent / "keys"), "--quiet", *extra]
     if jobs:
         command += ["--jobs", str(jobs)]
-    env = dict(os.environ, PYTHONPATH=str(SNAPSHOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env = {name: value for name, value in os.environ.items() if name != "PYTHONPATH"}
     return measure(command, site, env)
 
 
@@ -216,7 +230,7 @@ def mb(value: float) -> str:
     return f"{value / 2 ** 20:.0f} MB"
 
 
-def run_size(exams: int, questions: int, jobs: int, mkdocs: Path, rounds: int) -> dict:
+def run_size(exams: int, questions: int, jobs: int, examsite: Path, mkdocs: Path, rounds: int) -> dict:
     root = WORK / f"corpus-{exams}x{questions}"
     shutil.rmtree(root, ignore_errors=True)
     made = corpus.write_corpus(root, exams, questions)
@@ -227,21 +241,21 @@ def run_size(exams: int, questions: int, jobs: int, mkdocs: Path, rounds: int) -
     # Neither the cache nor the build index keeps what was made from a file written in the 2 s
     # before a build (coarse file times): wait them out, as a site's files are older than that.
     time.sleep(2.1)
-    row["cold"] = examsite_build(site, jobs)
+    row["cold"] = examsite_build(examsite, site, jobs)
     rebuilds = []
     for round_ in range(rounds):
         change_one_exam(site, round_)
         # The cache keeps nothing made from a file written in the 2 s before a build (coarse file
         # times); wait them out so the next rounds see the steady state.
         time.sleep(2.1)
-        rebuilds.append(examsite_build(site, jobs))
+        rebuilds.append(examsite_build(examsite, site, jobs))
     row["rebuild"] = min(rebuilds, key=lambda r: r["wall"])
     # The first also confirms, by reading them, the output files and keys the cold build had
     # just written (filesig.py: a file is known by its stat signature only once it is older than
     # the clock's slack): shown apart, not hidden by the best of the rounds.
     row["rebuild_first"] = rebuilds[0]
-    row["nochange"] = examsite_build(site, jobs)
-    row["cold_1job"] = examsite_build(site, 1, ["--no-cache"]) if exams <= 250 else None
+    row["nochange"] = examsite_build(examsite, site, jobs)
+    row["cold_1job"] = examsite_build(examsite, site, 1, ["--no-cache"]) if exams <= 250 else None
     row["mkdocs"] = measure([str(mkdocs), "-m", "mkdocs", "build", "--quiet", "--clean", "-f",
                              str(root / "mkdocs" / "mkdocs.yml"), "-d", str(root / "mkdocs-out")], root)
     row["floor"] = floor(mkdocs, "python-markdown", exams, questions)
@@ -334,12 +348,12 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="Also write the raw figures here.")
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
-    snapshot_examsite()
+    examsite = install_examsite()
     mkdocs = mkdocs_python()
     rows = []
     for size in (int(s) for s in args.sizes.split(",")):
         print(f"N={size} x {args.questions} questions ...", flush=True)
-        rows.append(run_size(size, args.questions, args.jobs, mkdocs, args.rounds))
+        rows.append(run_size(size, args.questions, args.jobs, examsite, mkdocs, args.rounds))
         for line in report(rows[-1:], args.jobs):  # as each size finishes, in case the run is cut short
             print("  " + line, flush=True)
         if args.json:
