@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+from fnmatch import fnmatchcase
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
@@ -314,6 +315,34 @@ def _load_messages(top: Fields, diagnostics: Diagnostics) -> i18n.Overrides:
     return tuple(sorted(result))
 
 
+def _glob_files(root: Path, pattern: str) -> list[Path]:
+    """The files `pattern` matches under `root`, as Path.glob finds them, sorted by their parts
+    (Path's own order, 30 times cheaper than comparing Paths). Matched a folder at a time with
+    os.scandir, whose entries know whether they are files: Path.glob and a stat of each match
+    cost a rebuild of 1000 exams 15 ms. Recursive and absolute patterns go to Path.glob."""
+    parts = pattern.split("/")
+    if "**" in parts or "" in parts:
+        return sorted((p for p in root.glob(pattern) if p.is_file()), key=lambda p: p.parts)
+    folders = [str(root)]
+    for depth, part in enumerate(parts):
+        last = depth == len(parts) - 1
+        if not any(c in part for c in "*?["):
+            candidates = [os.path.join(folder, part) for folder in folders]
+            folders = [c for c in candidates if (os.path.isfile(c) if last else os.path.isdir(c))]
+            continue
+        matched = []
+        for folder in folders:
+            try:
+                with os.scandir(folder) as entries:
+                    matched.extend(entry.path for entry in entries if fnmatchcase(entry.name, part)
+                                   and (entry.is_file() if last else entry.is_dir()))
+            except OSError:  # not a folder, or unreadable: nothing matches in it
+                continue
+        folders = matched
+    folders.sort(key=lambda path: path.split("/"))  # as by parts: they share one prefix
+    return [Path(path) for path in folders]
+
+
 def _exam_files(top: Fields, root: Path, diagnostics: Diagnostics) -> tuple[Path, ...]:
     patterns = top.sequence("exams", required=True)
     if patterns is None:
@@ -324,9 +353,7 @@ def _exam_files(top: Fields, root: Path, diagnostics: Diagnostics) -> tuple[Path
         if not isinstance(pattern, str) or not pattern:
             diagnostics.error(position, "each entry of 'exams' must be a file name or a glob such as exams/*.yaml")
             continue
-        # Sorted by parts, Path's own order, but 30 times cheaper than comparing Paths.
-        matches = sorted((p for p in root.glob(pattern) if p.is_file()), key=lambda p: p.parts) \
-            if any(c in pattern for c in "*?[") \
+        matches = _glob_files(root, pattern) if any(c in pattern for c in "*?[") \
             else ([root / pattern] if (root / pattern).is_file() else [])
         if not matches:
             diagnostics.error(position, f"no exam file matches '{pattern}'")

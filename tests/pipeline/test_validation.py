@@ -241,3 +241,21 @@ def test_warnings_do_not_fail_but_are_reported(tmp_path):
 
 def test_valid_site_has_no_problems(tmp_path):
     assert problems(make_site(tmp_path)) == []
+
+
+@pytest.mark.parametrize("pattern", ["exams/*.yaml", "*/*.yaml", "exams/a?.yaml", "exams/[ab]*", "exams/*/*.yaml",
+                                     "*/nested/*", "exams/*", "missing/*.yaml", "exams/a1.yaml/*", "exams/**/*.yaml",
+                                     "../site/exams/*.yaml"])
+def test_exam_globs_match_what_path_glob_matches(tmp_path, pattern):
+    from generator.config import _glob_files
+
+    root = tmp_path / "site"
+    for name in ("exams/a1.yaml", "exams/a2.yaml", "exams/b.yaml", "exams/.hidden.yaml", "exams/nested/c.yaml",
+                 "exams/notes.md", "other/d.yaml"):
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text("x")
+    (root / "exams" / "folder.yaml").mkdir()  # a folder is not an exam
+    (root / "exams" / "link.yaml").symlink_to(root / "other" / "d.yaml")  # a link to a file is
+    expected = sorted((p for p in root.glob(pattern) if p.is_file()), key=lambda p: p.parts)
+    assert _glob_files(root, pattern) == expected
+    assert expected or pattern.startswith(("missing", "exams/a1.yaml/"))
