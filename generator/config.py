@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from fnmatch import fnmatchcase
@@ -295,7 +294,9 @@ def _load_messages(top: Fields, diagnostics: Diagnostics) -> i18n.Overrides:
         found = []
         for key, text in fields.mapping.items():
             if not i18n.known_key(str(key)):
-                close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
+                from difflib import get_close_matches  # only for a mistake
+
+                close = get_close_matches(str(key), known, n=1, cutoff=0.6)
                 hint = f"; did you mean '{close[0]}'?" if close else "; the keys are those of generator/messages/en.json"
                 diagnostics.error(fields.mapping.key_at(key), f"unknown message '{key}' in messages for '{lang}'{hint}")
                 continue

@@ -13,8 +13,6 @@ from pathlib import Path
 from typing import Mapping
 from urllib.parse import quote, unquote, urlsplit
 
-import nh3
-
 from .diagnostics import Diagnostics, Position, shown_path
 from .mathml import MATHML_ATTRIBUTES, MATHML_TAGS, TexError, tex_to_mathml
 from .model import Text
@@ -79,6 +77,14 @@ class Rendered:
     remote_origins: tuple[str, ...] = ()
 
 
+
+def _sanitized(converted: str) -> str:
+    import nh3  # here: a rebuild whose texts are known fragments, or need no sanitizing, needs none
+
+    return nh3.clean(converted, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES,
+                     clean_content_tags={"script", "style"})  # nh3 writes rel="noopener noreferrer" on every link
+
+
 class MarkdownRenderer:
     """Renders the Markdown of one build; holds that build's caches (one per process)."""
 
@@ -114,9 +120,7 @@ class MarkdownRenderer:
             self._text = None
         # cmark escapes text and attributes, so a text without raw HTML or math, whose links all
         # use allowed schemes, needs no sanitizing (nh3 was a tenth of the build).
-        clean = _LINK_OPEN.sub(r'<a\1 rel="noopener noreferrer">', converted) if trusted else nh3.clean(
-            converted, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES,
-            clean_content_tags={"script", "style"})  # nh3 writes that rel on every link
+        clean = _LINK_OPEN.sub(r'<a\1 rel="noopener noreferrer">', converted) if trusted else _sanitized(converted)
         self._check_structure(text, clean)
         if "<img" not in clean:
             if self.made is not None and len(self.diagnostics) == problems:

@@ -6,7 +6,6 @@ of its errors. Unknown keys are errors that suggest the closest known key.
 
 from __future__ import annotations
 
-import difflib
 import re
 from typing import Any, Iterable
 
@@ -62,7 +61,9 @@ class Fields:
         for key in self.mapping:
             if key in known:
                 continue
-            close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+            from difflib import get_close_matches  # only for a mistake
+
+            close = get_close_matches(key, known, n=1, cutoff=0.6)
             hint = f"; did you mean '{close[0]}'?" if close else f"; known keys: {', '.join(sorted(known))}"
             self.diagnostics.error(self.mapping.key_at(key), f"unknown key '{key}' in {self.what}{hint}")
 

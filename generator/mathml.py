@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html
 import re
-import xml.etree.ElementTree as etree
 
 MATHML_NS = "{http://www.w3.org/1998/Math/MathML}"
 # How many children a MathML element must have; fewer means the TeX left out an argument.
@@ -72,6 +71,8 @@ def tex_to_mathml(tex: str, display: bool) -> str:
     unknown = _UNKNOWN_COMMAND.search(converted)
     if unknown:
         raise TexError(f"unknown TeX command {html.unescape(unknown.group(1))}")
+    import xml.etree.ElementTree as etree  # here: most exams have no math
+
     root = etree.fromstring(converted)
     for element in root.iter():
         name = element.tag.removeprefix(MATHML_NS)
