@@ -35,8 +35,11 @@ from typing import Callable, Iterator, Mapping
 
 from .filesig import Record, current, record_of, settled
 
-RECORDS_FORMAT = 2
-FolderRecord = list  # [st_ino, st_mtime_ns, st_ctime_ns, trusted 0/1, [[entry name, is a folder], ...]]
+RECORDS_FORMAT = 3
+# [st_ino, st_mtime_ns, st_ctime_ns, trusted 0/1, its files' names, its folders' names] ("/"-joined:
+# no name holds a "/")
+FolderRecord = list
+_NOT_NAMES = {"", ".", ".."}
 Contents = Callable[[set], Mapping[str, bytes]]  # names -> their bytes, as many as asked for
 
 
@@ -121,7 +124,7 @@ class _Spare:
         if listing is None:
             return False
         for entry_name, is_folder in listing:
-            name, path = prefix + entry_name, os.path.join(folder, entry_name)
+            name, path = prefix + entry_name, folder + "/" + entry_name
             if is_folder:
                 if name in folders:
                     if self._sweep(path, name + "/", tree, folders, kept, present):
@@ -148,9 +151,9 @@ class _Spare:
         return True
 
     def _listing(self, path: str, name: str) -> list | None:
-        """[entry name, is a folder] for each entry of a folder of the spare (None: no such folder):
-        as recorded when the folder's signature shows it unchanged since and the record is
-        trusted; else read. The top folder is always read (the swap renames it)."""
+        """(entry name, is a folder) for each entry of a folder of the spare (None: no such
+        folder): as recorded when the folder's signature shows it unchanged since and the record
+        is trusted; else read. The top folder is always read (the swap renames it)."""
         record = self.folder_records.get(name) if name else None
         if record is not None and record[3]:
             try:
@@ -158,7 +161,9 @@ class _Spare:
             except OSError:
                 return None
             if record[:3] == [stat.st_ino, stat.st_mtime_ns, stat.st_ctime_ns]:
-                return record[4]
+                listing = _recorded_listing(record)
+                if listing is not None:
+                    return listing
         self._changed(name)
         try:
             with os.scandir(path) as entries:
@@ -178,9 +183,10 @@ class _Spare:
             path = self.root / name
             stat = os.lstat(path)
             with os.scandir(path) as entries:
-                listing = sorted([entry.name, entry.is_dir(follow_symlinks=False)] for entry in entries)
+                listed = sorted((entry.is_dir(follow_symlinks=False), entry.name) for entry in entries)
             records[name] = [stat.st_ino, stat.st_mtime_ns, stat.st_ctime_ns, int(settled(stat, time.time_ns())),
-                             listing]
+                             "/".join(entry for is_folder, entry in listed if not is_folder),
+                             "/".join(entry for is_folder, entry in listed if is_folder)]
         self.folder_records = records
 
     def _clear(self, name: str, path: str) -> None:
@@ -290,20 +296,20 @@ def _load_records(path: Path) -> dict[str, dict]:
         return {}
     if not isinstance(data, dict) or data.get("format") != RECORDS_FORMAT:
         return {}
-    records = {side: dict(data.get(side) or {}) for side in ("live", "spare")}
-    for side in ("live_folders", "spare_folders"):
-        folders = data.get(side)
-        records[side] = ({name: record for name, record in folders.items() if _sound_folder_record(record)}
-                         if isinstance(folders, dict) else {})
-    return records
+    return {side: dict(data.get(side) or {}) for side in ("live", "spare", "live_folders", "spare_folders")}
 
 
-def _sound_folder_record(record: object) -> bool:
-    """A damaged record must cost time only: never name an entry outside its folder."""
-    return (isinstance(record, list) and len(record) == 5 and isinstance(record[4], list)
-            and all(isinstance(entry, list) and len(entry) == 2 and isinstance(entry[0], str)
-                    and isinstance(entry[1], bool) and "/" not in entry[0] and entry[0] not in ("", ".", "..")
-                    for entry in record[4]))
+def _recorded_listing(record: FolderRecord) -> list | None:
+    """A folder record's entries; None when the record is unsound. A damaged record costs time:
+    it never names anything outside its folder."""
+    if not (isinstance(record, list) and len(record) == 6 and isinstance(record[4], str)
+            and isinstance(record[5], str)):
+        return None
+    files = record[4].split("/") if record[4] else []
+    folders = record[5].split("/") if record[5] else []
+    if _NOT_NAMES.intersection(files) or _NOT_NAMES.intersection(folders):
+        return None
+    return [(name, False) for name in files] + [(name, True) for name in folders]
 
 
 def _save_records(path: Path, records: dict[str, dict[str, Record]]) -> None:
