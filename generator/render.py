@@ -18,7 +18,9 @@ from . import i18n
 from .assets import MESSAGES, messages_asset
 from .config import SESSION_LIMIT_MINUTES, SiteConfig
 from .content import Image, MarkdownRenderer
+from .contract import contract_problems
 from .csp import PageSources, build_policy
+from .diagnostics import Position, shown_path
 from .model import ChoiceQuestion, Exam, Part, PoolDraw, Question
 from .output import write_atomically
 from .pages import PACKAGE_TEMPLATES, PageOptions, page_path
@@ -127,6 +129,9 @@ class PageRenderer:
         self.assets = assets
         self.options = options
         self._catalogues: dict[str, Published] = {}  # lang -> its messages file, made once a build
+        # The site's own page template, whose pages are checked against the page contract.
+        own = config.templates_dir / "page.html" if config.templates_dir is not None else None
+        self.site_page = Position(shown_path(own), 1, 1) if own is not None and own.is_file() else None
 
     def exam_pages(self, exam: Exam) -> ExamPages:
         result = ExamPages(exam)
@@ -215,7 +220,14 @@ class PageRenderer:
             "t": messages.text,
             "tn": messages.plural,
         }
-        return Page(page_path(exam, part), self.template.render(context).encode("utf-8"), csp)
+        page = self.template.render(context)
+        if self.site_page is not None:
+            runtime = [(context["assets"][name]["url"], context["assets"][name]["integrity"])
+                       for name in ("sdk.js", MESSAGES, "exam.js")]
+            for problem in contract_problems(page, runtime, loader_url, csp):
+                self.markdown.diagnostics.error(self.site_page, "a page made from this template breaks the page "
+                                                                f"contract (docs/page-contract.md): {problem}")
+        return Page(page_path(exam, part), page.encode("utf-8"), csp)
 
     def _legacy(self, exam: Exam) -> dict:
         """The legacy embed's options (seed 001); the account token is meant to be in the page."""
