@@ -12,6 +12,9 @@
 (function () {
   'use strict';
 
+  // Without its SDK adapter or the exam language's texts (a file that did not load) the runtime
+  // does not start: the page says so (page.html), rather than show message keys or break later.
+  if (!window.ExamsiteSdk || !window.ExamsiteMessages) return;
   var data = JSON.parse(document.getElementById('examsite-data').textContent);
   var sdk = window.ExamsiteSdk;
   var exam = data.exam;
@@ -27,9 +30,8 @@
   // Every text the candidate sees comes from the exam language's catalogue (contract: messages),
   // which the page loads before this file (assets/messages.<lang>.<hash>.js sets
   // window.ExamsiteMessages). The build fills in every key (English where a translation is
-  // missing), so the key itself shows only if a custom page leaves that script out: never an
-  // empty button.
-  var messages = window.ExamsiteMessages || {};
+  // missing): never an empty button, nor a key.
+  var messages = window.ExamsiteMessages;
   var pluralRules = new Intl.PluralRules(exam.lang || 'en');
   function t(key, params) {
     var text = messages[key] != null ? messages[key] : key;

@@ -202,6 +202,27 @@ def test_sdk_failure_shows_a_clear_message_and_loses_nothing(harness, failure, m
         assert names(h.calls()).count("start") == 2
 
 
+@pytest.mark.parametrize("file", ["messages.en", "exam", "sdk-v8"])
+def test_a_runtime_file_that_does_not_load_is_said_and_loses_nothing(harness, file):
+    """A runtime file blocked (the network, or a stale copy failing its integrity check): the page
+    says so in the exam's language and stops, rather than stay on "Preparing" or show keys."""
+    h = harness
+    _answered_earlier(h, "broken-1")
+    h.page.route(re.compile(rf"/assets/{re.escape(file)}\.[0-9a-f]+\.js$"), lambda route: route.abort())
+    h.goto(f"{FOCUS}?attendee=broken-1")
+    h.expect_state("error")
+    alert = h.page.locator("#exam-status [role=alert]")
+    expect(alert).to_have_text("This page did not load completely. Check your internet connection, then reload "
+                               "the page.")
+    expect(h.page.locator("#start-exam")).to_be_disabled()
+    assert h.page.locator("#exam-questions fieldset").count() == 0
+    assert h.record("focus", 1, "broken-1")["answers"] == {"q-short": "kept"}
+    h.page.unroute(re.compile(rf"/assets/{re.escape(file)}\.[0-9a-f]+\.js$"))
+    h.page.reload()  # the next load works: the exam resumes with the answer
+    h.start()
+    expect(h.question("q-short").get_by_label("Your answer")).to_have_value("kept")
+
+
 def test_on_error_mid_exam_is_shown_and_keeps_the_work(harness):
     h = harness
     h.goto(FOCUS + "?attendee=err-1")
