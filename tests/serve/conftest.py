@@ -103,11 +103,12 @@ class Server:
         return self.process.returncode
 
 
-def start_server(site: Path, *args: str, port: int | None = None, ready: bool = True) -> Server:
+def start_server(site: Path, *args: str, port: int | None = None, ready: bool = True,
+                 env: dict[str, str] | None = None) -> Server:
     port = port or free_port()
     process = subprocess.Popen([sys.executable, "-u", "-m", "generator", "serve", "--port", str(port), *args],
                                cwd=site, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               env={**os.environ, "PYTHONPATH": str(REPO)})
+                               env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})})
     server = Server(process, site, port)
 
     def read() -> None:

@@ -8,6 +8,8 @@ import urllib.error
 import re
 import socket
 import sqlite3
+import sys
+import time
 import urllib.request
 from pathlib import Path
 
@@ -149,3 +151,20 @@ def test_starts_with_invalid_input_serves_once_fixed_and_stops_cleanly(site):
     assert code == 0
     assert server.lines[-1] == "stopped" and "Traceback" not in server.output
     assert not staging.exists()
+
+
+def test_open_shows_the_exam_list_in_the_browser(site, tmp_path):
+    """--open hands the exam list's URL to the system's browser ($BROWSER here: a command that
+    writes down the URL it is given)."""
+    opened = tmp_path / "opened.txt"
+    browser = f"{sys.executable} -c \"import sys; open({str(opened)!r}, 'w').write(sys.argv[1])\" %s"
+    server = start_server(site, "--open", env={"BROWSER": browser})
+    try:
+        deadline = time.monotonic() + 10
+        while not (opened.exists() and opened.read_text()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert opened.read_text() == server.url
+        status, _, index = server.get("/")
+        assert status == 200 and b"algebra-quiz/" in index
+    finally:
+        assert server.stop() == 0
