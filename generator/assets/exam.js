@@ -45,6 +45,13 @@
     return t(messages[form] != null ? form : key + '_other', Object.assign({ n: n }, params));
   }
 
+  // What the SDK said went wrong, in its words (or that it gave no reason, in the exam's
+  // language), with its code for whoever supports the candidate.
+  function reason(e) {
+    var said = (e && typeof e.message === 'string' && e.message) || t('no_reason');
+    return said + (e && e.code ? ' (' + e.code + ')' : '');
+  }
+
   var $ = function (id) { return document.getElementById(id); };
   var ui = {
     status: $('exam-status'), intro: $('exam-intro'), identify: $('identify-form'),
@@ -683,7 +690,7 @@
     try {
       res = await sdk.start(ids);
     } catch (e) {
-      fail(t('start_failed', { error: e.message }), startExam);
+      fail(t('start_failed', { error: reason(e) }), startExam);
       return;
     }
     session = true;
@@ -756,7 +763,7 @@
   window.addEventListener('online', function () { outbox.kick(); resume(); });
 
   function onSdkError(e) {
-    var error = e.message + (e.code ? ' (' + e.code + ')' : '');
+    var error = reason(e);
     if (current === 'running' || current === 'paused' || current === 'submitting') {
       // Shown, never destructive: the questions and answers stay as they are. Focus stays where the
       // candidate is working (role=alert announces it); Dismiss hands focus back to the questions.
@@ -826,7 +833,7 @@
       sdk.limitLanguages(pv.languages);
       initDone = true;
     } catch (e) {
-      fail(t('init_failed', { error: e.message }), initSdk);
+      fail(t('init_failed', { error: reason(e) }), initSdk);
       return;
     } finally { initBusy = false; }
     ready();

@@ -48,17 +48,18 @@
   function tv() { return window[window.TalviewProctor || 'tv']; }
   function client() { return window.ProctorClient3; }
 
-  function err(e, fallbackCode, fallbackMessage) {
+  // The client's own message, or none: the runtime then says, in the exam's language, that no
+  // reason was given (an English text here would show in a French page).
+  function err(e, fallbackCode) {
     if (e && typeof e === 'object') {
       return {
         code: e.code || fallbackCode,
-        message: (typeof e.message === 'string' && e.message) || (typeof e.error === 'string' && e.error) ||
-          fallbackMessage,
+        message: (typeof e.message === 'string' && e.message) || (typeof e.error === 'string' && e.error) || '',
         type: e.type || 'critical',
         validationErrors: e.validationErrors || [],
       };
     }
-    return { code: fallbackCode, message: typeof e === 'string' && e ? e : fallbackMessage, type: 'critical' };
+    return { code: fallbackCode, message: typeof e === 'string' ? e : '', type: 'critical' };
   }
 
   // Load events do not reach window, but a capturing listener on document sees the loader's,
@@ -93,18 +94,18 @@
     return new Promise(function (resolve, reject) {
       var c = client();
       if (!c || typeof c.stop !== 'function') {
-        reject(err(null, 'stop_failed', 'The proctoring client is not running.'));
+        reject(err(null, 'stop_failed'));
         return;
       }
       var timer = setTimeout(function () {
-        reject(err(null, 'stop_timeout', 'The proctoring service did not confirm the end of the session.'));
+        reject(err(null, 'stop_timeout'));
       }, STOP_TIMEOUT_MS);
       try {
         // The callback takes no arguments (seeds' README).
         c.stop(function () { clearTimeout(timer); resolve(); });
       } catch (e) {
         clearTimeout(timer);
-        reject(err(e, 'stop_failed', 'Could not stop the proctoring session.'));
+        reject(err(e, 'stop_failed'));
       }
     });
   }
@@ -119,10 +120,10 @@
     onNetworkLost: function (fn) { networkHandler = fn; },
     init: function (cfg) {
       if (!cfg || !cfg.token) {
-        return Promise.reject(err(null, 'invalid_config', 'The page has no Proview account token'));
+        return Promise.reject(err(null, 'invalid_config'));
       }
       if (typeof tv() !== 'function') {
-        return Promise.reject(err(null, 'init_failed', 'The proctoring loader did not define its init function'));
+        return Promise.reject(err(null, 'init_failed'));
       }
       config = cfg;
       return Promise.resolve();
@@ -131,7 +132,7 @@
     start: function (ids) {
       return new Promise(function (resolve, reject) {
         if (!config) {
-          reject(err(null, 'not_initialised', 'The proctoring service was not initialised'));
+          reject(err(null, 'not_initialised'));
           return;
         }
         // `session` is mandatory in the legacy embed: without one from the page, derive the
@@ -148,11 +149,11 @@
           initCallback: function (e, sessionUuid) {
             if (settled) {
               // A later error (checks failing again) is reported, never dropped.
-              if (e && errorHandler) errorHandler(err(e, 'sdk_error', 'The proctoring service reported an error.'));
+              if (e && errorHandler) errorHandler(err(e, 'sdk_error'));
               return;
             }
             settled = true;
-            if (e) reject(err(e, 'init_failed', 'The proctoring checks did not pass'));
+            if (e) reject(err(e, 'init_failed'));
             else resolve({ uuid: sessionUuid || null, session: session });
           },
           networkDisconnectionCallback: function () { if (networkHandler) networkHandler(); },
@@ -165,12 +166,12 @@
             runLoaderAgain(function () {
               if (settled) return;
               settled = true;
-              reject(err(null, 'loader_failed', 'The proctoring service could not be loaded'));
+              reject(err(null, 'loader_failed'));
             });
           }
         } catch (e) {
           settled = true;
-          reject(err(e, 'init_failed', 'The proctoring session could not be started'));
+          reject(err(e, 'init_failed'));
         }
       });
     },
@@ -179,20 +180,20 @@
         var c = client();
         var fn = c && (c.pause || c.Pause);
         if (typeof fn !== 'function') {
-          reject(err(null, 'pause_failed', 'The proctoring client cannot pause.'));
+          reject(err(null, 'pause_failed'));
           return;
         }
         try {
           Promise.resolve(fn.call(c)).then(function () { resolve(); },
-            function (e) { reject(err(e, 'pause_failed', 'Could not pause proctoring.')); });
+            function (e) { reject(err(e, 'pause_failed')); });
         } catch (e) {
-          reject(err(e, 'pause_failed', 'Could not pause proctoring.'));
+          reject(err(e, 'pause_failed'));
         }
       });
     },
     resume: function () {
       // Never called while resumable is false; if it is, say so rather than pretend.
-      return Promise.reject(err(null, 'resume_unsupported', 'The legacy proctoring client cannot resume a session.'));
+      return Promise.reject(err(null, 'resume_unsupported'));
     },
     complete: stopSession,
     stop: stopSession,

@@ -23,16 +23,18 @@
 (function () {
   'use strict';
 
-  function err(e, fallbackCode, fallbackMessage) {
+  // The SDK's own message, or none: the runtime then says, in the exam's language, that no reason
+  // was given (an English text here would show in a French page).
+  function err(e, fallbackCode) {
     if (e && typeof e === 'object') {
       return {
         code: e.code || fallbackCode,
-        message: e.message || fallbackMessage,
+        message: (typeof e.message === 'string' && e.message) || '',
         type: e.type || 'critical',
         validationErrors: e.validationErrors || [],
       };
     }
-    return { code: fallbackCode, message: typeof e === 'string' && e ? e : fallbackMessage, type: 'critical' };
+    return { code: fallbackCode, message: typeof e === 'string' ? e : '', type: 'critical' };
   }
 
   // Only pass identifiers we have: the SDK derives session_identifier when it is undefined.
@@ -44,11 +46,11 @@
     return out;
   }
 
-  async function call(fn, code, message) {
+  async function call(fn, code) {
     try {
       return await fn();
     } catch (e) {
-      throw err(e, code, message);
+      throw err(e, code);
     }
   }
 
@@ -60,37 +62,35 @@
     },
     onError: function (fn) {
       // Proview keeps one handler; registering again replaces it.
-      window.Proview.onError(function (e) { fn(err(e, 'sdk_error', 'The proctoring service reported an error.')); });
+      window.Proview.onError(function (e) { fn(err(e, 'sdk_error')); });
     },
     // v8 has no disconnection callback: the browser's offline/online events pause and resume.
     onNetworkLost: function () {},
     init: async function (config, ids) {
       var cfg = idFields(ids);
       cfg.dsn = config.dsn;
-      var ok = await call(function () { return window.Proview.init(cfg); },
-        'init_failed', 'The proctoring service could not be initialised.');
-      if (!ok) throw err(null, 'init_failed', 'The proctoring service could not be initialised.');
+      var ok = await call(function () { return window.Proview.init(cfg); }, 'init_failed');
+      if (!ok) throw err(null, 'init_failed');
     },
     limitLanguages: function (list) {
       if (list && list.length && window.Proview.locale) window.Proview.locale.limitLanguages(list);
     },
     start: async function (ids) {
-      var res = await call(function () { return window.Proview.session.start(idFields(ids)); },
-        'start_failed', 'The proctoring session could not be started.');
+      var res = await call(function () { return window.Proview.session.start(idFields(ids)); }, 'start_failed');
       // session_identifier tells which identifier the SDK derived when we gave none.
       return { uuid: (res && res.uuid) || null, session: (res && res.session_identifier) || null };
     },
     pause: function (reason) {
-      return call(function () { return window.Proview.session.pause(reason); }, 'pause_failed', 'Could not pause proctoring.');
+      return call(function () { return window.Proview.session.pause(reason); }, 'pause_failed');
     },
     resume: function (reason) {
-      return call(function () { return window.Proview.session.resume(reason); }, 'resume_failed', 'Could not resume proctoring.');
+      return call(function () { return window.Proview.session.resume(reason); }, 'resume_failed');
     },
     complete: function () {
-      return call(function () { return window.Proview.session.complete(); }, 'complete_failed', 'Could not complete the proctoring session.');
+      return call(function () { return window.Proview.session.complete(); }, 'complete_failed');
     },
     stop: function () {
-      return call(function () { return window.Proview.session.stop(); }, 'stop_failed', 'Could not stop the proctoring session.');
+      return call(function () { return window.Proview.session.stop(); }, 'stop_failed');
     },
   };
 })();

@@ -108,3 +108,14 @@ def test_each_catalogue_reaches_the_page(harness, lang, start, limit):
     h.expect_state("running")
     no_english(h)
     assert limit_languages(h) == [[lang]]
+
+
+def test_an_sdk_failure_without_a_reason_is_said_in_the_exams_language(harness):
+    """The SDK gives no message: the page says so in French, not in the adapter's English."""
+    h = harness
+    h.goto("/examples/chimie-etats/?attendee=fr-2&proview_fail=init_false")
+    h.expect_state("error")
+    expect(h.page.locator("#exam-status [role=alert]")).to_contain_text(
+        "aucune raison n’a été donnée (init_failed)")
+    expect(h.page.locator("#retry")).to_have_text("Réessayer")
+    no_english(h)

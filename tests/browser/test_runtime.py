@@ -165,7 +165,7 @@ def _answered_earlier(h, attendee):
 @pytest.mark.parametrize("failure, message", [
     ("loader_404", "could not be loaded"),
     ("noload", "could not be loaded"),
-    ("init_false", "could not be initialised"),
+    ("init_false", "could not be started: no reason was given (init_failed)."),
     ("init_reject", "Missing DSN"),
     ("start_reject", "Camera permission was denied"),
 ])
