@@ -150,9 +150,14 @@ class MarkdownRenderer:
         # "$" first: MATH_PATTERN takes as long as cmark to find nothing. Not where cmark could write
         # a placeholder of the text's own (no math then: rare and safe); cmark decodes character
         # references such as &#xe000; too.
-        if "$" in source and _PLACEHOLDER not in source and (
-                "&#" not in source or _PLACEHOLDER not in html.unescape(source)):
-            source = _hide_formulas(source, formulas)
+        if "$" in source:
+            if _PLACEHOLDER not in source and ("&#" not in source or _PLACEHOLDER not in html.unescape(source)):
+                source = _hide_formulas(source, formulas)
+            elif MATH_PATTERN.search(source):
+                assert self._text is not None
+                self.diagnostics.warning(self._text.position, "this text holds the private-use character U+E000, "
+                                                              "so its $...$ formulas are shown as written; remove "
+                                                              "that character to get math")
         converted = cmark.to_html(source).rstrip("\n")
         # Raw HTML (and autolinks, which cmark does not check) all start with "<".
         trusted = not formulas and "<" not in source and all(
