@@ -4,7 +4,8 @@ Readers must see the old tree or the new one, never a mix, and a failed build mu
 one untouched: so the new tree is made in another folder and swapped in (exchanged, on Linux).
 Writing a whole tree there and deleting the retired one cost about 1.5 s of a one-exam rebuild of
 1000 exams (mostly the file system's work to create and unlink 1000 folders and files), so the
-tree a build retires is kept, as the spare, and the next build brings it up to date:
+tree a build retires is kept, as the spare, and the next build brings it up to date (a first
+build retires nothing, so it leaves no spare: a pipeline that builds once pays nothing for it):
 
     .output.examsite/   beside output/ (renames need the same file system)
         spare/          the previous build's tree, brought up to date, then swapped with output/
@@ -70,9 +71,8 @@ def publish(out_dir: Path, tree: Mapping[str, str], contents: Contents) -> int:
         _swap(out_dir, spare, home / "retired")
         if live_existed:  # the live tree's folders were not changed by this build: their records hold
             now = {"live": made, "spare": live, "live_folders": updated.folder_records, "spare_folders": live_folders}
-        else:  # nothing was retired: the new spare is the tree just published, linked
-            seeded = _seed(out_dir, spare, made)
-            now = {"live": seeded, "spare": seeded, "live_folders": updated.folder_records, "spare_folders": {}}
+        else:  # nothing was retired, so no spare: the next build, if any, links one from this tree
+            now = {"live": made, "spare": {}, "live_folders": updated.folder_records, "spare_folders": {}}
         _save_records(home / "records.json", now)
     return written
 
@@ -269,24 +269,6 @@ def _recover(out_dir: Path, home: Path) -> None:
             shutil.rmtree(retired)
         else:
             os.rename(retired, out_dir)
-
-
-def _seed(out_dir: Path, spare: Path, records: dict[str, Record]) -> dict[str, Record]:
-    """A spare made of hard links to every file just published (once, after a first build)."""
-    shutil.rmtree(spare, ignore_errors=True)
-    spare.mkdir()
-    os.chmod(spare, 0o755)
-    seeded = {}
-    for name in sorted(records):
-        target = spare / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.link(out_dir / name, target)
-        except OSError:  # no hard links here: the next build writes the spare in full
-            shutil.rmtree(spare, ignore_errors=True)
-            return records
-        seeded[name] = record_of(records[name][0], os.stat(target))
-    return seeded
 
 
 def _load_records(path: Path) -> dict[str, dict]:

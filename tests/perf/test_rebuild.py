@@ -106,6 +106,14 @@ def test_edits_one_after_another_write_only_what_changed(site):
     assert (site.spare / "exam-00001" / "index.html").read_bytes() != page.read_bytes()  # the previous version
 
 
+def test_a_first_build_leaves_no_spare_and_the_next_links_one(site):
+    assert not site.spare.exists()  # the fixture built once: a pipeline that builds once writes no spare
+    site.build()
+    assert site.matches_a_clean_build()
+    page = "exam-00003/index.html"
+    assert (site.spare / page).stat().st_ino == (site.out / page).stat().st_ino  # linked, not written
+
+
 def test_what_is_changed_in_the_output_or_the_spare_by_hand_is_put_right(site, monkeypatch):
     import generator.filesig
 
