@@ -105,6 +105,11 @@ class RatingPoller:
         while (item := self._next()) is not None:
             uuid, external = item
             try:
+                # A repeated callback may have been queued just after the rating it asks for was
+                # stored (checked, then queued): a final rating is never fetched again.
+                if self._store.is_rated(uuid):
+                    self._done(uuid)
+                    continue
                 outcome = fetch_and_store(self._client, self._store, uuid, external)
             except StoreError as exc:
                 self._done(uuid)

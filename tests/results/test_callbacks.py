@@ -92,6 +92,17 @@ def test_callback_sent_three_times_is_stored_once_and_rated(running, fake_api):
     assert not any(TOKEN in line for line in running.logs)
 
 
+def test_a_session_queued_after_its_rating_was_stored_is_not_fetched_again(running, fake_api):
+    """The receiver checks is_rated, then queues: a rating stored in between must not be fetched twice."""
+    fake_api.add_session(UUID, "5506693", rating="high")
+    running.request()
+    wait_for(lambda: running.rating() == "high")
+    running.poller.submit(UUID, "5506693")  # as a repeat that saw the session unrated just before
+    running.poller.submit("another-session", None)  # queued after it: done means the first was handled
+    wait_for(lambda: any("another-session" in line for line in running.logs))
+    assert fake_api.count("GET", "/v1/sessions/") == 2  # UUID once, another-session once
+
+
 def test_stored_rating_keeps_status_timestamps_and_system_info(running, fake_api, tmp_path):
     import sqlite3
     fake_api.add_session(UUID, "5506693", rating="medium")
