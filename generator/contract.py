@@ -29,7 +29,7 @@ _COMMENT = re.compile(r"<!--.*?-->", re.S)
 _DATA = re.compile(r'(<script[^>]*\bid="examsite-data"[^>]*>).*?(</script>)', re.S)
 _TAG = re.compile(r"<(script|meta|link)\b([^>]*)>", re.I)
 _ATTRIBUTE = re.compile(r"""([^\s=/>]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+)))?""")
-_ID = re.compile(r"""\bid\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""")
+_ID = re.compile(r"""(?<![\w-])id\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""")  # not data-id
 
 
 def _attributes(text: str) -> dict[str, str]:

@@ -192,7 +192,10 @@ class _Spare:
     def _clear(self, name: str, path: str) -> None:
         """Nothing is where a file is to be made, even when a folder's record hid it (a record
         that lies costs time, as a lost one does)."""
-        if os.path.lexists(path):
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path)
+            self._changed(name.rpartition("/")[0])
+        elif os.path.lexists(path):
             self._unlink(name, path)
 
     def _unlink(self, name: str, path: str) -> None:

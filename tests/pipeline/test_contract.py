@@ -51,6 +51,7 @@ def _own_page(edit) -> str:
     (lambda page: re.sub(r"\n<script src=\"\{\{ assets\['messages.js'\].url }}\"[^\n]*", "", page),
      "does not load ../assets/messages.en."),
     (lambda page: page.replace('id="start-exam"', 'id="begin"'), "it has no #start-exam, which the exam's script"),
+    (lambda page: page.replace('id="submit-exam"', 'data-id="submit-exam"'), "it has no #submit-exam"),
     (lambda page: page.replace(' async crossorigin="anonymous"', ""), 'the Proview loader must be <script id="proview'),
     (lambda page: page.replace("</body>", '<script src="{{ assets[\'exam.js\'].url }}"></script>\n</body>'),
      "the Proview loader must be the page's last script"),
