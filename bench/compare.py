@@ -36,6 +36,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Sequence
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -168,13 +169,19 @@ def install_examsite() -> Path:
     return python
 
 
-def examsite_build(python: Path, site: Path, jobs: int | None, extra: list[str] = ()) -> dict:
-    command = [str(python), "-m", "generator", "build", "--config", str(site / "exams.yaml"), "--out",
-               str(site.parent / "output"), "--keys-dir", str(site.parent / "keys"), "--quiet", *extra]
-    if jobs:
-        command += ["--jobs", str(jobs)]
-    env = {name: value for name, value in os.environ.items() if name != "PYTHONPATH"}
-    return measure(command, site, env)
+def build_command(python: Path, site: Path, jobs: int | None, extra: Sequence[str] = ()) -> list[str]:
+    command = [str(python), *extra, "-m", "generator", "build", "--config", str(site / "exams.yaml"), "--out",
+               str(site.parent / "output"), "--keys-dir", str(site.parent / "keys"), "--quiet"]
+    return command + ["--jobs", str(jobs)] if jobs else command
+
+
+def venv_env() -> dict[str, str]:
+    """This environment, less what would make the venv's Python import another examsite."""
+    return {name: value for name, value in os.environ.items() if name != "PYTHONPATH"}
+
+
+def examsite_build(python: Path, site: Path, jobs: int | None, options: Sequence[str] = ()) -> dict:
+    return measure(build_command(python, site, jobs) + list(options), site, venv_env())
 
 
 def start_cost(python: Path, site: Path, round_: int, jobs: int) -> dict:
@@ -183,11 +190,9 @@ def start_cost(python: Path, site: Path, round_: int, jobs: int) -> dict:
     alone, the best of five. No rebuild of this code can take less."""
     change_one_exam(site, round_)
     time.sleep(2.1)
-    command = [str(python), "-X", "importtime", "-m", "generator", "build", "--config", str(site / "exams.yaml"),
-               "--out", str(site.parent / "output"), "--keys-dir", str(site.parent / "keys"), "--quiet",
-               "--jobs", str(jobs)]
-    env = {name: value for name, value in os.environ.items() if name != "PYTHONPATH"}
-    traced = subprocess.run(command, cwd=site, env=env, capture_output=True, text=True, check=True)
+    env = venv_env()
+    traced = subprocess.run(build_command(python, site, jobs, ["-X", "importtime"]), cwd=site, env=env,
+                            capture_output=True, text=True, check=True)
     # "import time: self | cumulative | name", a nested import indented under its importer
     top = [line.rsplit("|", 1)[1].strip() for line in traced.stderr.splitlines()
            if line.startswith("import time:") and "|" in line and not line.rsplit("|", 1)[1].startswith("  ")]

@@ -63,10 +63,11 @@ def contract_problems(page: str, runtime: Sequence[tuple[str, str]], loader_url:
         if url not in sources:
             problems.append(f"it does not load {url} (with integrity), which the exam needs")
             continue
-        attributes = scripts[sources.index(url)]
+        place = sources.index(url)
+        attributes = scripts[place]
         if attributes.get("integrity") != integrity or "async" in attributes or "defer" in attributes:
             problems.append(f"it loads {url} without its integrity, or not in order (async or defer)")
-        places.append(sources.index(url))
+        places.append(place)
     if places != sorted(places):
         problems.append("it loads the exam's scripts out of order: " + ", then ".join(url for url, _ in runtime))
 

@@ -99,21 +99,27 @@ class _Spare:
         missing = {name for name in tree if name not in kept}
         for folder in sorted(folders - present):  # parents first
             path = self.root / folder
-            if os.path.lexists(path):  # hidden from the sweep by a folder's record that lied
-                shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
-            path.mkdir()
-            self._changed(folder)
-            self._changed(folder.rpartition("/")[0])
+            try:
+                path.mkdir()
+            except FileExistsError:  # hidden from the sweep by a folder's record that lied
+                self._clear(folder, str(path))
+                path.mkdir()
+            self.changed_folders.add(folder)
+            self.changed_folders.add(folder.rpartition("/")[0])
         to_write = {name for name in missing if not self._link(name, tree[name], kept)}
         if to_write:
             data = contents(to_write)
             for name in sorted(to_write):
                 path = self.root / name
-                self._clear(name, str(path))
-                with open(path, "xb") as stream:
+                try:
+                    stream = open(path, "xb")
+                except FileExistsError:  # hidden from the sweep by a folder's record that lied
+                    self._clear(name, str(path))
+                    stream = open(path, "xb")
+                with stream:
                     stream.write(data[name])
                 kept[name] = record_of(tree[name], os.stat(path))
-                self._changed(name.rpartition("/")[0])
+                self.changed_folders.add(name.rpartition("/")[0])
         self._record_folders(folders)
         return kept, len(to_write)
 
@@ -131,7 +137,7 @@ class _Spare:
                         present.add(name)
                 else:
                     shutil.rmtree(path, ignore_errors=True)
-                    self._changed(prefix[:-1])
+                    self.changed_folders.add(prefix[:-1])
                 continue
             want = tree.get(name)
             found = None
@@ -164,15 +170,12 @@ class _Spare:
                 listing = _recorded_listing(record)
                 if listing is not None:
                     return listing
-        self._changed(name)
+        self.changed_folders.add(name)
         try:
             with os.scandir(path) as entries:
                 return [[entry.name, entry.is_dir(follow_symlinks=False)] for entry in entries]
         except (FileNotFoundError, NotADirectoryError):
             return None
-
-    def _changed(self, folder: str) -> None:
-        self.changed_folders.add(folder)
 
     def _record_folders(self, folders: set[str]) -> None:
         """Record again each folder this build listed afresh or changed: its signature first, then
@@ -190,12 +193,12 @@ class _Spare:
         self.folder_records = records
 
     def _clear(self, name: str, path: str) -> None:
-        """Nothing is where a file is to be made, even when a folder's record hid it (a record
-        that lies costs time, as a lost one does)."""
+        """Remove what stands where a file or folder is to be made: only there when a folder's
+        record hid it (a record that lies costs time, as a lost one does)."""
         if os.path.isdir(path) and not os.path.islink(path):
             shutil.rmtree(path)
-            self._changed(name.rpartition("/")[0])
-        elif os.path.lexists(path):
+            self.changed_folders.add(name.rpartition("/")[0])
+        else:
             self._unlink(name, path)
 
     def _unlink(self, name: str, path: str) -> None:
@@ -204,7 +207,7 @@ class _Spare:
         except OSError:
             return
         os.unlink(path)
-        self._changed(name.rpartition("/")[0])
+        self.changed_folders.add(name.rpartition("/")[0])
         self._refresh_live(name, inode)
 
     def _link(self, name: str, want: str, kept: dict[str, Record]) -> bool:
@@ -213,12 +216,15 @@ class _Spare:
         found = current(source, self.live.get(name), want) if name in self.live else None
         if found is None or found[0] != want:
             return False
-        self._clear(name, str(self.root / name))
         try:
-            os.link(source, self.root / name)
+            try:
+                os.link(source, self.root / name)
+            except FileExistsError:  # hidden from the sweep by a folder's record that lied
+                self._clear(name, str(self.root / name))
+                os.link(source, self.root / name)
         except OSError:  # a file system without hard links: the file is written instead
             return False
-        self._changed(name.rpartition("/")[0])
+        self.changed_folders.add(name.rpartition("/")[0])
         stat = os.stat(self.root / name)
         kept[name] = self.live[name] = record_of(want, stat)
         return True
