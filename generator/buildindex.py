@@ -132,29 +132,41 @@ class BuildIndex:
         """Record this build's results, in place of the last ones."""
         entries = {}
         for result in results:
-            checked = self._checked.get(str(result.source))
-            if checked is None or result.has_errors or result.facts is None or result.exam is None:
-                continue
-            record, dependencies, saved = checked
-            if record is None or not record[5]:
-                continue
-            if saved is None or result.known is None:  # made or loaded by this build, from the files read
-                if not self._unchanged_since_read(result.source, record):
-                    continue
-                dependencies, saved = self._records(result.dependencies), None
-                if dependencies is None:
-                    continue
-            try:
-                saved = saved if saved is not None else _plain_result(result)
-            except TypeError:
-                continue
-            entries[str(result.source)] = {"file": record, "dependencies": dependencies, "result": saved}
+            source = str(result.source)
+            entry = self._entry(result)
+            if entry is None and source in self._entries:
+                # Not recorded (errors, or files too new to trust): the last entry stays for the
+                # fragments of its cache entry (content.py). It is checked against the file's
+                # signature and key as any entry is, so it stands only for the bytes it was made from.
+                entry = self._entries[source]
+            if entry is not None:
+                entries[source] = entry
         changed: dict[str, dict | None] = {source: entry for source, entry in entries.items()
                                            if self._entries.get(source) != entry}
         changed.update((source, None) for source in self._entries if source not in entries)
         if changed:
             self._changes.setdefault("exams", {}).update(changed)
         self._entries = entries
+
+    def _entry(self, result: ExamResult) -> dict | None:
+        """The entry recording this build's result; None when it must not be recorded."""
+        checked = self._checked.get(str(result.source))
+        if checked is None or result.has_errors or result.facts is None or result.exam is None:
+            return None
+        record, dependencies, saved = checked
+        if record is None or not record[5]:
+            return None
+        if saved is None or result.known is None:  # made or loaded by this build, from the files read
+            if not self._unchanged_since_read(result.source, record):
+                return None
+            dependencies, saved = self._records(result.dependencies), None
+            if dependencies is None:
+                return None
+        try:
+            saved = saved if saved is not None else _plain_result(result)
+        except TypeError:
+            return None
+        return {"file": record, "dependencies": dependencies, "result": saved}
 
     def record_runtime(self, facts: dict[str, list]) -> None:
         if self.runtime != facts:
