@@ -8,7 +8,8 @@ process of its own (so one measurement's peak memory cannot leak into another's)
 
 - examsite: a cold full build (empty cache), a rebuild after one exam changed, a no-change rebuild,
   installed by this script into a throwaway virtual environment (bench/.work/examsite-venv), as a
-  pipeline installs it;
+  pipeline installs it; what a rebuild spends starting Python and importing (all it imports, and
+  Click, PyYAML and Jinja alone); and the rebuild `examsite serve` makes when one exam is saved;
 - MkDocs: a build of the same Markdown, flattened into one page per exam, installed by this script
   into a throwaway virtual environment (bench/.work/mkdocs-venv) with `python -m venv` and pip;
 - the floor: Python-Markdown (MkDocs's engine, run in MkDocs's venv) converting every Markdown
@@ -142,6 +143,39 @@ print(json.dumps({"fragments": len(fragments), "wall": time.perf_counter() - sta
 """
 
 
+# The preview's rebuild (examsite serve): after its first build, a one-exam save re-renders that exam
+# and writes the new generation folder, in the running process; what `serve` does per save, less
+# the watcher's notice and the browser's reload (bench/reload.py measures those end to end).
+PREVIEW_SCRIPT = """
+import json, statistics, sys, time
+from pathlib import Path
+from generator.incremental import IncrementalSite
+from generator.parallel import default_jobs
+from generator.staging import Staging
+config, exam, rounds = Path(sys.argv[1]).resolve(), Path(sys.argv[2]).resolve(), int(sys.argv[3])
+site = IncrementalSite(config, True, "/submit", ("ws://127.0.0.1:8000",), cache=True)
+staging = Staging()
+try:
+    staging.write(site.rebuild(None, jobs=default_jobs()).files)
+    original, times = exam.read_text(encoding="utf-8"), []
+    for round_ in range(rounds):
+        exam.write_text(original.replace('title: "', f'title: "(preview {round_}) ', 1), encoding="utf-8")
+        started = time.perf_counter()
+        result = site.rebuild([exam])
+        staging.write(result.files)
+        times.append(time.perf_counter() - started)
+        assert result.rendered == 1 and not result.errors, (result.rendered, result.errors)
+    exam.write_text(original, encoding="utf-8")
+finally:
+    staging.remove()
+print(json.dumps({"median": statistics.median(times), "best": min(times), "rounds": rounds}))
+"""
+
+# What no rebuild by a fresh process can go below, whatever examsite does: starting Python and
+# importing the libraries a rebuild needs (the command line, the changed exam's YAML, its pages).
+STACK_IMPORTS = "import click, yaml, jinja2"
+
+
 SNAPSHOT = WORK / "snapshot"
 EXAMSITE_VENV = WORK / "examsite-venv"
 
@@ -197,8 +231,18 @@ def start_cost(python: Path, site: Path, round_: int, jobs: int) -> dict:
     top = [line.rsplit("|", 1)[1].strip() for line in traced.stderr.splitlines()
            if line.startswith("import time:") and "|" in line and not line.rsplit("|", 1)[1].startswith("  ")]
     top = [name for name in top if name.isidentifier() or name.replace(".", "_").isidentifier()]
-    tries = [measure([str(python), "-c", "import " + ", ".join(top)], site, env) for _ in range(5)]
-    return {**min(tries, key=lambda r: r["wall"]), "modules": len(top)}
+    return {**best_of(5, [str(python), "-c", "import " + ", ".join(top)], site, env), "modules": len(top)}
+
+
+def best_of(tries: int, command: list[str], cwd: Path, env: dict[str, str]) -> dict:
+    return min((measure(command, cwd, env) for _ in range(tries)), key=lambda r: r["wall"])
+
+
+def preview_rebuild(python: Path, site: Path, rounds: int) -> dict:
+    run = subprocess.run([str(python), "-c", PREVIEW_SCRIPT, str(site / "exams.yaml"),
+                          str(site / "exams" / "exam-00007.yaml"), str(max(rounds, 5))],
+                         cwd=site, env=venv_env(), capture_output=True, text=True, check=True)
+    return json.loads(run.stdout)
 
 
 def change_one_exam(site: Path, round_: int) -> None:
@@ -280,6 +324,8 @@ def run_size(exams: int, questions: int, jobs: int, examsite: Path, mkdocs: Path
     row["rebuild_first"] = rebuilds[0]
     row["nochange"] = examsite_build(examsite, site, jobs)
     row["start"] = start_cost(examsite, site, rounds, jobs)
+    row["stack"] = best_of(5, [str(examsite), "-c", STACK_IMPORTS], site, venv_env())
+    row["preview"] = preview_rebuild(examsite, site, rounds)
     row["cold_1job"] = examsite_build(examsite, site, 1, ["--no-cache"]) if exams <= 250 else None
     row["mkdocs"] = measure([str(mkdocs), "-m", "mkdocs", "build", "--quiet", "--clean", "-f",
                              str(root / "mkdocs" / "mkdocs.yml"), "-d", str(root / "mkdocs-out")], root)
@@ -319,6 +365,11 @@ def report(rows: list[dict], jobs: int) -> list[str]:
         line("  (the first of the rounds)", row.get("rebuild_first"))
         line("examsite nothing changed", row["nochange"])
         line("  (start: Python + imports)", row.get("start"))
+        line("  (Click, PyYAML, Jinja)", row.get("stack"))
+        if row.get("preview"):
+            preview = row["preview"]
+            add(f"{n:>5} {'preview, one exam changed':<26} {preview['median']:>8.3f}   (median of {preview['rounds']}, "
+                f"best {preview['best']:.3f} s: examsite serve's rebuild, in its running process)")
         line("MkDocs build", row["mkdocs"])
         for name, conversion in (("Markdown floor (1 thread)", row["floor"]),
                                  ("cmark-gfm, same work", row["floor_cmark"])):
@@ -340,8 +391,13 @@ def report(rows: list[dict], jobs: int) -> list[str]:
         add(f"         one-exam rebuild {rebuild['wall']:.2f} s (target < 0.5 s: {'met' if rebuild['wall'] < 0.5 else 'NOT met'}),"
             f" {100 * rebuild['wall'] / cold['wall']:.1f}% of cold (target < 2%: "
             f"{'met' if rebuild['wall'] < 0.02 * cold['wall'] else 'NOT met'});"
-            f" of which {row['start']['wall']:.2f} s is starting Python and importing what it imports;"
-            f" peak memory {mb(cold['peak_tree_rss'])} over all processes, {mb(cold['max_process_rss'])} largest process"
+            f" of which {row['start']['wall']:.2f} s ({100 * row['start']['wall'] / cold['wall']:.1f}% of cold) is starting"
+            f" Python and importing what it imports, {row['stack']['wall']:.2f} s"
+            f" ({100 * row['stack']['wall'] / cold['wall']:.1f}%) for Python, Click, PyYAML and Jinja alone;")
+        preview = row["preview"]["median"]
+        add(f"         in the running preview (examsite serve), one exam changed: {1000 * preview:.0f} ms ="
+            f" {100 * preview / cold['wall']:.2f}% of cold (target < 2%: {'met' if preview < 0.02 * cold['wall'] else 'NOT met'})")
+        add(f"         peak memory {mb(cold['peak_tree_rss'])} over all processes, {mb(cold['max_process_rss'])} largest process"
             f" (target < 400 MB: {'met' if cold['peak_tree_rss'] < 400 * 2 ** 20 else 'NOT met'})")
     if len(rows) > 1:
         first, last = rows[0], rows[-1]
