@@ -144,30 +144,26 @@ print(json.dumps({"fragments": len(fragments), "wall": time.perf_counter() - sta
 
 
 # The preview's rebuild (examsite serve): after its first build, a one-exam save re-renders that exam
-# and writes the new generation folder, in the running process; what `serve` does per save, less
-# the watcher's notice and the browser's reload (bench/reload.py measures those end to end).
+# in the running process, which then serves the new build from memory; what `serve` does per save,
+# less the watcher's notice and the browser's reload (bench/reload.py measures those end to end).
 PREVIEW_SCRIPT = """
 import json, statistics, sys, time
 from pathlib import Path
 from generator.incremental import IncrementalSite
 from generator.parallel import default_jobs
-from generator.staging import Staging
 config, exam, rounds = Path(sys.argv[1]).resolve(), Path(sys.argv[2]).resolve(), int(sys.argv[3])
 site = IncrementalSite(config, True, "/submit", ("ws://127.0.0.1:8000",), cache=True)
-staging = Staging()
+site.rebuild(None, jobs=default_jobs())
+original, times = exam.read_text(encoding="utf-8"), []
 try:
-    staging.write(site.rebuild(None, jobs=default_jobs()).files)
-    original, times = exam.read_text(encoding="utf-8"), []
     for round_ in range(rounds):
         exam.write_text(original.replace('title: "', f'title: "(preview {round_}) ', 1), encoding="utf-8")
         started = time.perf_counter()
         result = site.rebuild([exam])
-        staging.write(result.files)
         times.append(time.perf_counter() - started)
         assert result.rendered == 1 and not result.errors, (result.rendered, result.errors)
-    exam.write_text(original, encoding="utf-8")
 finally:
-    staging.remove()
+    exam.write_text(original, encoding="utf-8")
 print(json.dumps({"median": statistics.median(times), "best": min(times), "rounds": rounds}))
 """
 

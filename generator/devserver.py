@@ -1,8 +1,9 @@
 """The dev server's HTTP side: the published build, the error overlay, the preview aid and the
 local submission endpoint, on a livereload Server.
 
-Pages are served from the current generation folder; the dev server adds to each HTML page,
-never to the files: the preview aid (before the runtime, which it needs to precede) and, while
+Pages are served from the current build, held in memory (incremental.Result.files: one whole
+build, replaced in one assignment, so no request sees half of one); the dev server adds to each
+HTML page, never to the files: the preview aid (before the runtime, which it needs to precede) and, while
 the input has errors, the overlay listing them. Everything of its own lives under /__examsite/.
 """
 
@@ -20,7 +21,6 @@ from livereload import Server
 from tornado import web
 
 from .incremental import Result
-from .staging import Generation
 from .submissions import StoreError, SubmissionStore
 
 AID_FILES = {"preview-aid.js": "text/javascript; charset=utf-8", "preview-aid.css": "text/css; charset=utf-8"}
@@ -34,7 +34,6 @@ class Published:
     """What the server serves right now; replaced whole, on the event loop, after each build."""
 
     serial: int  # bumps on every publish, errors-only ones included; pages carry theirs
-    generation: Generation
     result: Result
 
 
@@ -107,7 +106,7 @@ class _Handler(web.RequestHandler):
 
 
 class SiteHandler(_Handler):
-    """The generation folder, as a static host would serve it (folder URLs, index.html)."""
+    """The build's files, as a static host would serve them (folder URLs, index.html)."""
 
     def get(self, path: str) -> None:
         published = self.published()
@@ -119,7 +118,7 @@ class SiteHandler(_Handler):
         if ".." in parts or path.startswith("/"):
             raise web.HTTPError(404)
         name = path + "index.html" if path.endswith("/") else path
-        files = published.generation.files
+        files = published.result.files
         if name not in files and f"{path}/index.html" in files:
             self.redirect(f"/{path}/")
             return
@@ -128,7 +127,7 @@ class SiteHandler(_Handler):
                                                      'not in the current build. <a href="/">All exams</a></p>'),
                             published, 404)
             return
-        content = (published.generation.root / name).read_bytes()
+        content = files[name]
         exam_id = parts[0] if parts else ""
         if name.endswith(".html"):
             policy = published.result.policies.get(exam_id)
@@ -149,7 +148,7 @@ class AidHandler(_Handler):
 
 
 class KeyHandler(_Handler):
-    """Answer keys for the preview aid: from memory, never from the served folder."""
+    """Answer keys for the preview aid: kept apart from the build's files, never served among them."""
 
     def get(self, exam_id: str) -> None:
         key = self.published().result.keys.get(exam_id)

@@ -1,5 +1,5 @@
-"""`examsite serve`: build into a temporary folder, serve it, rebuild what each save affects,
-reload the browsers.
+"""`examsite serve`: build in memory, serve it, rebuild what each save affects, reload the
+browsers.
 
 Around livereload's limits:
 - its build callbacks run on its event loop, so a long build would stall every request: ours
@@ -36,7 +36,6 @@ from .devserver import SUBMISSIONS_PATH, DevServer, Preview, Published, handlers
 from .diagnostics import ExamsiteError, shown_path
 from .incremental import IncrementalSite, Result, Stopped
 from .parallel import default_jobs
-from .staging import Generation, Staging
 from .submissions import SubmissionStore, default_database
 from .watch import SiteWatcher
 
@@ -84,10 +83,9 @@ def _now() -> str:
 class LivePreview:
     """Change -> build (worker thread) -> publish and reload (event loop)."""
 
-    def __init__(self, site: IncrementalSite, staging: Staging, server: DevServer, watcher: SiteWatcher,
-                 preview: Preview, echo: Echo) -> None:
+    def __init__(self, site: IncrementalSite, server: DevServer, watcher: SiteWatcher, preview: Preview,
+                 echo: Echo) -> None:
         self.site = site
-        self.staging = staging
         self.server = server
         self.watcher = watcher
         self.preview = preview
@@ -103,7 +101,7 @@ class LivePreview:
         """The first build, on the calling thread; the watcher already runs, so a save made
         during it is seen."""
         result = self.site.rebuild(None, jobs=default_jobs())  # no thread runs yet: worker processes are safe
-        self._publish(result, self.staging.write(result.files))
+        self._publish(result)
         self._sync_watches(result)
         return result
 
@@ -135,7 +133,7 @@ class LivePreview:
     def _built(self, seen_at: float, future: Future) -> None:
         self._busy = False
         try:
-            batch, result, generation = future.result()
+            batch, result, changed = future.result()
         except Stopped:
             return
         except Exception:  # a bug, not bad input: say so, keep serving the last build
@@ -143,17 +141,16 @@ class LivePreview:
                       f"{traceback.format_exc()}")
         else:
             self._sync_watches(result)
-            if generation is not None:
+            if changed:
                 previous = self.preview.current
-                self._publish(result, generation)
+                self._publish(result)
                 LiveReloadHandler.reload_waiters("*")
                 self._report(batch, result, previous.result if previous else None, time.perf_counter() - seen_at)
-                self._executor.submit(self.staging.collect)  # off the event loop, before the next build
         self._kick()
 
-    def _publish(self, result: Result, generation: Generation) -> None:
+    def _publish(self, result: Result) -> None:
         self._serial += 1
-        self.preview.current = Published(self._serial, generation, result)
+        self.preview.current = Published(self._serial, result)
 
     def _sync_watches(self, result: Result) -> None:
         """Watch what this build read: new Markdown and images, new exams; forget the rest."""
@@ -179,14 +176,12 @@ class LivePreview:
 
     # The worker thread ----------------------------------------------------------------------
 
-    def _build(self, batch: frozenset[Path], current: Published | None) -> tuple[frozenset[Path], Result,
-                                                                                 Generation | None]:
+    def _build(self, batch: frozenset[Path], current: Published | None) -> tuple[frozenset[Path], Result, bool]:
+        """The rebuilt site, and whether a browser would see a change (pages, or the overlay's problems)."""
         result = self.site.rebuild(batch)
-        if current is not None and result.same_files(current.result):
-            if result.diagnostics == current.result.diagnostics:
-                return batch, result, None  # nothing a browser would see: no reload
-            return batch, result, current.generation  # same pages, new problems: the overlay changes
-        return batch, result, self.staging.write(result.files)
+        if current is not None and result.same_files(current.result) and result.diagnostics == current.result.diagnostics:
+            return batch, result, False
+        return batch, result, True
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -220,8 +215,7 @@ def serve(options: ServeOptions, echo: Echo) -> None:
     server = DevServer(handlers(preview, store, echo), watcher)
     site = IncrementalSite(options.config_path, options.fake_proview, SUBMISSIONS_PATH, (options.live_origin,),
                            cache=True)
-    staging = Staging()
-    live = LivePreview(site, staging, server, watcher, preview, echo)
+    live = LivePreview(site, server, watcher, preview, echo)
     try:
         echo(f"examsite serve: {shown_path(options.config_path)}, Proview "
              f"{'local stand-in (--proview fake)' if options.fake_proview else 'real loader (--proview real)'}")
@@ -230,7 +224,7 @@ def serve(options: ServeOptions, echo: Echo) -> None:
             echo(str(diagnostic))
         if result.errors:
             echo(f"{len(result.errors)} error(s): fix them and save; the browser shows them meanwhile")
-        echo(f"built {len(result.exams)} exam(s) in {result.seconds:.2f} s into {staging.root} (a temporary folder)")
+        echo(f"built {len(result.exams)} exam(s) in {result.seconds:.2f} s (held in memory, never written to output/)")
         echo(f"submissions: {shown_path(options.database_path)} (list them with: examsite submissions)")
 
         def listening() -> None:  # runs once the loop runs: the port is listening by then
@@ -259,5 +253,4 @@ def serve(options: ServeOptions, echo: Echo) -> None:
     finally:
         live.stop()
         watcher.close()
-        staging.remove()
     echo("stopped")

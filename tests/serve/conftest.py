@@ -66,12 +66,6 @@ class Server:
     def output(self) -> str:
         return "\n".join(self.lines)
 
-    @property
-    def staging(self) -> Path:
-        match = re.search(r"into (\S+) \(a temporary folder\)", self.output)
-        assert match, self.output
-        return Path(match.group(1))
-
     def wait_for(self, pattern: str, timeout: float = 20) -> re.Match:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

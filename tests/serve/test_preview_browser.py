@@ -111,11 +111,13 @@ def test_preview_aid_shows_the_key_and_jumps_the_clock(server, page):
     page.locator('#examsite-preview button[data-jump="900"]').click()
     expect(timer).to_have_attribute("data-remaining", re.compile(r"^1[45]\d\d$"))  # 15 minutes later
 
-    # The keys are served from memory only: never in the folder the pages are served from.
+    # The keys go to the preview aid alone: no file the site serves holds one.
     status, _, key = server.get("/__examsite/keys/algebra-quiz.json")
     assert status == 200 and b"coefficient" in key
-    published = [p for p in server.staging.rglob("*") if p.is_file()]
-    assert published and not [p for p in published if b"coefficient" in p.read_bytes()]
+    status, _, manifest = server.get("/manifest.json")
+    served = [server.get("/" + name) for name in json.loads(manifest)["files"]]
+    assert len(served) > 5 and all(status == 200 for status, _, _ in served)
+    assert not [body for _, _, body in served if b"coefficient" in body]
     assert csp_violations(page) == []
 
 
