@@ -2,9 +2,10 @@
 local submission endpoint, on a livereload Server.
 
 Pages are served from the current build, held in memory (incremental.Result.files: one whole
-build, replaced in one assignment, so no request sees half of one); the dev server adds to each
-HTML page, never to the files: the preview aid (before the runtime, which it needs to precede) and, while
-the input has errors, the overlay listing them. Everything of its own lives under /__examsite/.
+build, replaced in one assignment, so no request sees half of one). The dev server adds to each
+HTML page, never to the files: the preview aid (before the runtime, which it needs to precede)
+and, while the input has errors, the overlay listing them. Everything of its own lives under
+/__examsite/.
 """
 
 from __future__ import annotations

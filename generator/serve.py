@@ -179,9 +179,9 @@ class LivePreview:
     def _build(self, batch: frozenset[Path], current: Published | None) -> tuple[frozenset[Path], Result, bool]:
         """The rebuilt site, and whether a browser would see a change (pages, or the overlay's problems)."""
         result = self.site.rebuild(batch)
-        if current is not None and result.same_files(current.result) and result.diagnostics == current.result.diagnostics:
-            return batch, result, False
-        return batch, result, True
+        unchanged = current is not None and result.same_files(current.result) and \
+            result.diagnostics == current.result.diagnostics
+        return batch, result, not unchanged
 
 
 def _interrupt(signum: int, frame: object) -> None:
