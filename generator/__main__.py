@@ -1,3 +1,4 @@
 from .cli import main
 
-main(prog_name="examsite")
+if __name__ == "__main__":  # not when a worker process started by spawn or forkserver imports it
+    main(prog_name="examsite")

@@ -120,8 +120,8 @@ class IncrementalSite:
 
     def rebuild(self, changed: Iterable[Path] | None = None, jobs: int = 1) -> Result:
         """Rebuild after `changed` (resolved paths); None rebuilds everything. `jobs` > 1 renders
-        a full rebuild in worker processes: only from a thread-free process (forking one that
-        runs threads can deadlock), i.e. for the first build."""
+        what every exam must render again (the first build, a template or exams.yaml change) in
+        worker processes (parallel.pool_context: safe from the dev server's threads)."""
         started = time.perf_counter()
         config_diagnostics = Diagnostics()
         if changed is not None:

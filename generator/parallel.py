@@ -10,16 +10,20 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
 from .assets import Published
 from .cache import BuildCache, Lookup
 from .config import SiteConfig
 from .examresult import ExamResult, process_exams
 from .pages import PageOptions
+
+if TYPE_CHECKING:
+    from multiprocessing.context import BaseContext
 
 # Starting workers costs about 0.1-0.3 s of CPU (forks, a renderer each, first-use warm-up); an
 # exam costs about 6 ms per KB of YAML. Below this much input one process is as fast.
@@ -53,6 +57,17 @@ def default_jobs() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:
         return max(1, os.cpu_count() or 1)
+
+
+def pool_context() -> "BaseContext":
+    """How to start workers: forked from this process (fast, and what a build does), unless other
+    threads run here (the dev server's), where a fork can copy a lock another thread holds and
+    deadlock; then forked from a clean server process that has no threads."""
+    import multiprocessing  # here, with the pool: a rebuild that renders in this process needs neither
+
+    if threading.active_count() > 1 and "forkserver" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("forkserver")
+    return multiprocessing.get_context()
 
 
 def _input_bytes(lookups: Sequence[Lookup]) -> int:
@@ -108,7 +123,7 @@ def run_exams(work: Work, lookups: Sequence[Lookup], jobs: int, progress: Progre
 
     chunks = chunked(lookups, workers)
     done: dict[int, list[ExamResult]] = {}
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=pool_context()) as pool:
         futures = {pool.submit(_chunk, work, chunk): index for index, chunk in enumerate(chunks)}
         for future in as_completed(futures):
             index = futures[future]

@@ -100,7 +100,7 @@ class LivePreview:
     def start(self) -> Result:
         """The first build, on the calling thread; the watcher already runs, so a save made
         during it is seen."""
-        result = self.site.rebuild(None, jobs=default_jobs())  # no thread runs yet: worker processes are safe
+        result = self.site.rebuild(None, jobs=default_jobs())
         self._publish(result)
         self._sync_watches(result)
         return result
@@ -178,7 +178,7 @@ class LivePreview:
 
     def _build(self, batch: frozenset[Path], current: Published | None) -> tuple[frozenset[Path], Result, bool]:
         """The rebuilt site, and whether a browser would see a change (pages, or the overlay's problems)."""
-        result = self.site.rebuild(batch)
+        result = self.site.rebuild(batch, jobs=default_jobs())
         unchanged = current is not None and result.same_files(current.result) and \
             result.diagnostics == current.result.diagnostics
         return batch, result, not unchanged

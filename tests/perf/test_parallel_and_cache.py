@@ -235,6 +235,29 @@ def test_small_sites_build_in_one_process(corpus_site, monkeypatch):
     assert parallel.workers_for(lookups * 40, 1) == 1
 
 
+def test_a_process_running_other_threads_starts_workers_from_a_clean_server(corpus_site, tmp_path):
+    """The dev server re-renders every exam in worker processes from its build thread: forked from
+    a process with threads, a worker could inherit a lock held by another thread and hang."""
+    import threading
+
+    from generator.parallel import pool_context
+
+    config = fresh_copy(corpus_site, tmp_path)
+    one = built(config, "one", jobs=1)
+    if threading.active_count() == 1:
+        assert pool_context().get_start_method() == "fork"
+    done, results = threading.Event(), {}
+    other = threading.Thread(target=done.wait)  # as the dev server's event loop and watcher
+    other.start()
+    try:
+        assert pool_context().get_start_method() == "forkserver"
+        results["two"] = built(config, "two", jobs=2)
+    finally:
+        done.set()
+        other.join()
+    assert results["two"][0] == one[0] and results["two"][1] == one[1]
+
+
 def test_chunks_cover_every_exam_in_order():
     from generator.parallel import MAX_CHUNK, chunked
 
