@@ -125,9 +125,13 @@ def run_exams(work: Work, lookups: Sequence[Lookup], jobs: int, progress: Progre
     done: dict[int, list[ExamResult]] = {}
     with ProcessPoolExecutor(max_workers=workers, mp_context=pool_context()) as pool:
         futures = {pool.submit(_chunk, work, chunk): index for index, chunk in enumerate(chunks)}
-        for future in as_completed(futures):
-            index = futures[future]
-            done[index] = future.result()
-            if progress is not None:
-                progress(len(done[index]))
+        try:
+            for future in as_completed(futures):
+                index = futures[future]
+                done[index] = future.result()
+                if progress is not None:
+                    progress(len(done[index]))
+        except BaseException:  # Ctrl-C, a stop, a failed chunk: wait for the running chunks only
+            pool.shutdown(cancel_futures=True)
+            raise
     return [result for index in range(len(chunks)) for result in done[index]]

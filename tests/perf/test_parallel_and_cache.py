@@ -330,3 +330,24 @@ def test_templates_compiled_by_a_build_are_reused_and_damaged_ones_compiled_agai
     clean = built(config, "clean2", jobs=1, cache=False)
     assert built(config, "after", jobs=1, cache=True)[:2] == clean[:2]
     assert compiles  # compiled again rather than failing
+
+
+def test_a_build_stopped_while_workers_run_does_not_wait_for_the_chunks_not_started(tmp_path):
+    config = tmp_path / "site" / "exams.yaml"
+    (config.parent / "exams").mkdir(parents=True)
+    config.write_text(CONFIG)
+    for index in range(40):
+        (config.parent / "exams" / f"e{index:02d}.yaml").write_text(
+            f"id: e{index:02d}\ntitle: Exam {index}\ntime_limit: 10\n"
+            "questions:\n  - {id: q1, type: true_false, prompt: 'Is it *true*?', answer: true}\n")
+    settled(config.parent)
+
+    def ctrl_c(finished: int, total: int) -> None:
+        if finished:  # the first chunk is back: 8 chunks of 5 exams, 2 of them running
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        build(config, None, tmp_path / "out", tmp_path / "keys", run=RunOptions(jobs=2, cache=True, progress=ctrl_c))
+    finished = len(list(cache_dir(config).glob("??/*")))  # each chunk keeps its exams' results as it goes
+    assert 5 <= finished < 40
+    assert not (tmp_path / "out").exists()
