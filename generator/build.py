@@ -245,10 +245,11 @@ def _run(config_path: Path, env: str | None, diagnostics: Diagnostics, page_opti
         lookups.append(lookup)
     progress(len(found))
     missing = [position for position in range(total) if position not in found]
-    work = Work(config, page_options, not diagnostics.has_errors, cache if write_cache else None, started,
+    work = Work(config, page_options, not diagnostics.has_errors, cache, started,
                 index.published_runtime() if index is not None else None,
-                # check writes nothing, compiled templates included
-                (cache.root / "templates", index.salt.hex()[:32]) if write_cache and cache and index else None)
+                # check writes nothing, compiled templates included; it reads fragments all the same
+                (cache.root / "templates", index.salt.hex()[:32]) if write_cache and cache and index else None,
+                keep=write_cache)
     made = run_exams(work, [lookups[position] for position in missing], run.jobs or default_jobs(), progress)
     found.update(zip(missing, made))
     results = [found[position] for position in range(total)]

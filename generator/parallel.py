@@ -43,12 +43,13 @@ class Work:
     config: SiteConfig
     options: PageOptions
     render: bool  # False when the site already has errors: load and validate only
-    cache: BuildCache | None  # where to keep the results, None for a --no-cache or read-only run
+    cache: BuildCache | None  # where results and fragments are kept; None for a --no-cache run
     # When the build started (time.time()): files written since are not trusted. By default, when
     # the Work was made; pass the real start when files were read before that.
     started: float = field(default_factory=time.time)
     runtime: Mapping[str, Published] | None = None  # the runtime's files as pages link them, if known
     compiled_templates: tuple[Path, str] | None = None  # render.CompiledTemplates' folder and salt, if kept
+    keep: bool = True  # keep the results in the cache; False for `check`, which writes nothing
 
 
 def default_jobs() -> int:
@@ -94,7 +95,7 @@ def chunked(items: Sequence[Lookup], workers: int) -> list[Sequence[Lookup]]:
 
 def _chunk(work: Work, lookups: Sequence[Lookup], progress: Progress | None = None) -> list[ExamResult]:
     def done(index: int, result: ExamResult) -> None:
-        if work.cache is not None:
+        if work.cache is not None and work.keep:
             work.cache.store(lookups[index], result, work.started)
         if progress is not None:
             progress(1)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import RunOptions, build
+from generator.build import RunOptions, build, check
 from generator.cache import cache_dir
 from generator.diagnostics import InvalidInput
 from generator.publish import home_of
@@ -358,3 +358,14 @@ def test_an_exam_built_right_after_each_save_keeps_its_texts_html(site, monkeypa
     assert site.build(jobs=1).reused == 6
     settled(site.config.parent)
     assert site.matches_a_clean_build()
+
+
+def test_check_renders_only_the_changed_texts_and_writes_nothing(site, conversions):
+    exam = site.config.parent / "exams" / "exam-00001.yaml"
+    exam.write_text(exam.read_text().replace("title: \"", "title: \"(checked) ", 1))
+    settled(site.config.parent)
+    cache = read_tree(cache_dir(site.config))
+    summary = check(site.config, None, run=RunOptions(cache=True, jobs=1))
+    assert summary.reused == 5
+    assert conversions == []  # the exam's texts as they were: their HTML from its last cache entry
+    assert read_tree(cache_dir(site.config)) == cache
