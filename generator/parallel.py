@@ -104,7 +104,7 @@ def _chunk(work: Work, lookups: Sequence[Lookup], progress: Progress | None = No
         previous = lookups[index].previous
         return work.cache.fragments(previous) if work.cache is not None and previous else {}
 
-    # Fragments are used and kept only where there is a cache to keep them in.
+    # Fragments come from the cache, and go back into it with the results (not for `check`).
     results = process_exams(work.config, work.options, [lookup.source for lookup in lookups], work.render, done,
                             known if work.cache is not None else None, work.runtime, work.compiled_templates)
     # The fragments are for the cache entry, written above; the building process has no use for them.
