@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import os
 import re
-from fnmatch import fnmatchcase
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
 from . import i18n
 from .diagnostics import Diagnostics, Position, shown_path
-from .fields import LANGUAGE_CODE, Fields, type_name
+from .fields import LANGUAGE_CODE, Fields, closest, type_name
 from .source import YList, YMap, load_yaml
 
 ENVIRONMENTS = ("dev", "staging", "prod")
@@ -294,10 +294,8 @@ def _load_messages(top: Fields, diagnostics: Diagnostics) -> i18n.Overrides:
         found = []
         for key, text in fields.mapping.items():
             if not i18n.known_key(str(key)):
-                from difflib import get_close_matches  # only for a mistake
-
-                close = get_close_matches(str(key), known, n=1, cutoff=0.6)
-                hint = f"; did you mean '{close[0]}'?" if close else "; the keys are those of generator/messages/en.json"
+                close = closest(str(key), known)
+                hint = f"; did you mean '{close}'?" if close else "; the keys are those of generator/messages/en.json"
                 diagnostics.error(fields.mapping.key_at(key), f"unknown message '{key}' in messages for '{lang}'{hint}")
                 continue
             if not isinstance(text, str) or not text.strip():

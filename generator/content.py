@@ -77,7 +77,6 @@ class Rendered:
     remote_origins: tuple[str, ...] = ()
 
 
-
 def _sanitized(converted: str) -> str:
     import nh3  # here: a rebuild whose texts are known fragments, or need no sanitizing, needs none
 

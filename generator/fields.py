@@ -32,6 +32,14 @@ def type_name(value: Any) -> str:
     return type(value).__name__
 
 
+def closest(name: str, known: Iterable[str]) -> str | None:
+    """The known name `name` was most likely meant to be, if one is close enough."""
+    from difflib import get_close_matches  # here: only a mistake needs it
+
+    close = get_close_matches(name, list(known), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
 class Fields:
     def __init__(self, mapping: YMap, what: str, diagnostics: Diagnostics) -> None:
         self.mapping = mapping
@@ -61,10 +69,8 @@ class Fields:
         for key in self.mapping:
             if key in known:
                 continue
-            from difflib import get_close_matches  # only for a mistake
-
-            close = get_close_matches(key, known, n=1, cutoff=0.6)
-            hint = f"; did you mean '{close[0]}'?" if close else f"; known keys: {', '.join(sorted(known))}"
+            close = closest(key, known)
+            hint = f"; did you mean '{close}'?" if close else f"; known keys: {', '.join(sorted(known))}"
             self.diagnostics.error(self.mapping.key_at(key), f"unknown key '{key}' in {self.what}{hint}")
 
     def _get(self, key: str, required: bool) -> Any:

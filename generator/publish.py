@@ -32,7 +32,7 @@ import shutil
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator, Mapping
+from typing import Callable, Iterator, Mapping, TypeVar
 
 from .filesig import Record, current, record_of, settled
 
@@ -42,6 +42,7 @@ RECORDS_FORMAT = 3
 FolderRecord = list
 _NOT_NAMES = {"", ".", ".."}
 Contents = Callable[[set], Mapping[str, bytes]]  # names -> their bytes, as many as asked for
+T = TypeVar("T")
 
 
 def home_of(out_dir: Path) -> Path:
@@ -98,12 +99,7 @@ class _Spare:
         self._sweep(str(self.root), "", tree, folders, kept, present)
         missing = {name for name in tree if name not in kept}
         for folder in sorted(folders - present):  # parents first
-            path = self.root / folder
-            try:
-                path.mkdir()
-            except FileExistsError:  # hidden from the sweep by a folder's record that lied
-                self._clear(folder, str(path))
-                path.mkdir()
+            self._make(folder, str(self.root / folder), os.mkdir)
             self.changed_folders.add(folder)
             self.changed_folders.add(folder.rpartition("/")[0])
         to_write = {name for name in missing if not self._link(name, tree[name], kept)}
@@ -111,12 +107,7 @@ class _Spare:
             data = contents(to_write)
             for name in sorted(to_write):
                 path = self.root / name
-                try:
-                    stream = open(path, "xb")
-                except FileExistsError:  # hidden from the sweep by a folder's record that lied
-                    self._clear(name, str(path))
-                    stream = open(path, "xb")
-                with stream:
+                with self._make(name, str(path), lambda target: open(target, "xb")) as stream:
                     stream.write(data[name])
                 kept[name] = record_of(tree[name], os.stat(path))
                 self.changed_folders.add(name.rpartition("/")[0])
@@ -192,9 +183,18 @@ class _Spare:
                              "/".join(entry for is_folder, entry in listed if is_folder)]
         self.folder_records = records
 
+    def _make(self, name: str, path: str, make: Callable[[str], T]) -> T:
+        """make(path): a file, a link or a folder. Something may stand there only when a folder's
+        record hid it from the sweep (a record that lies costs time, as a lost one does): it is
+        cleared, and made again."""
+        try:
+            return make(path)
+        except FileExistsError:
+            self._clear(name, path)
+            return make(path)
+
     def _clear(self, name: str, path: str) -> None:
-        """Remove what stands where a file or folder is to be made: only there when a folder's
-        record hid it (a record that lies costs time, as a lost one does)."""
+        """Remove what stands where a file or folder is to be made."""
         if os.path.isdir(path) and not os.path.islink(path):
             shutil.rmtree(path)
             self.changed_folders.add(name.rpartition("/")[0])
@@ -217,11 +217,7 @@ class _Spare:
         if found is None or found[0] != want:
             return False
         try:
-            try:
-                os.link(source, self.root / name)
-            except FileExistsError:  # hidden from the sweep by a folder's record that lied
-                self._clear(name, str(self.root / name))
-                os.link(source, self.root / name)
+            self._make(name, str(self.root / name), lambda target: os.link(source, target))
         except OSError:  # a file system without hard links: the file is written instead
             return False
         self.changed_folders.add(name.rpartition("/")[0])
