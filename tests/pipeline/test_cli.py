@@ -97,3 +97,10 @@ def test_python_dash_m_runs_the_same_command(tmp_path):
     result = subprocess.run([sys.executable, "-m", "generator", "check"], cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("checked 1 exam(s)")
+
+
+def test_importing_the_main_module_runs_no_command(tmp_path):
+    """As a worker process started by the fork server does (parallel.pool_context)."""
+    result = subprocess.run([sys.executable, "-c", "import generator.__main__", "check"], cwd=tmp_path,
+                            capture_output=True, text=True)
+    assert result.returncode == 0 and result.stdout == "" and result.stderr == ""
