@@ -9,12 +9,12 @@ from typing import Callable
 
 import click
 
-from . import __version__
-from .build import RunOptions, Summary, build, check
-from .diagnostics import ExamsiteError, InvalidInput
-from .progress import ProgressLine, wanted
-from .pages import PageOptions
-from .scaffold import scaffold_exam
+from generator import __version__
+from generator.build.run import RunOptions, Summary, build, check
+from generator.diagnostics import ExamsiteError, InvalidInput
+from generator.progress import ProgressLine, wanted
+from generator.render.pages import PageOptions
+from generator.site.scaffold import scaffold_exam
 
 CONFIG = click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
                       default="exams.yaml", show_default=True, help="The site configuration.")
@@ -162,7 +162,7 @@ def new_command(exam_id: str, exams_dir: Path) -> None:
 def serve_command(config_path: Path, host: str, port: int, proview: str, open_browser: bool,
                   database: Path | None) -> None:
     """Preview the exams: rebuild on save, reload the browser, show errors in the page."""
-    from .serve import ServeOptions, serve  # livereload and tornado load only for this command
+    from generator.preview.serve import ServeOptions, serve  # livereload and tornado load only for this command
 
     try:
         serve(ServeOptions(config_path, host, port, proview == "fake", open_browser, database), click.echo)
@@ -178,7 +178,7 @@ def serve_command(config_path: Path, host: str, port: int, proview: str, open_br
 @JSON
 def submissions_command(config_path: Path, database: Path | None, as_json: bool) -> None:
     """List what `examsite serve`'s local endpoint received."""
-    from .submissions import SubmissionStore, default_database
+    from generator.preview.submissions import SubmissionStore, default_database
 
     path = database or default_database(config_path)
     try:

@@ -29,7 +29,7 @@ from .grade import GradeResult, GradeRow
 from .sources import Problem
 from .store import RatingRow
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 BINS = 10
 
 REPORT_CSS = """

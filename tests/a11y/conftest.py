@@ -18,20 +18,17 @@ needs no npm and the tests need no network.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-if str(REPO) not in sys.path:  # `pytest` (not `python -m pytest`) does not put the repository on the path
-    sys.path.insert(0, str(REPO))
 
-from tests.browser.conftest import (  # noqa: E402,F401  (fixtures are used by name)
+from tests.browser.conftest import (  # noqa: F401  (fixtures are used by name)
     FOCUS_CONFIG, FOCUS_EXAM, _build, _finish, _site, harness, serving,
 )
-from tests.legacy.conftest import FOCUS_CONFIG as LEGACY_FOCUS_CONFIG  # noqa: E402
-from tests.legacy.conftest import legacy, legacy_examples  # noqa: E402,F401
+from tests.legacy.conftest import FOCUS_CONFIG as LEGACY_FOCUS_CONFIG
+from tests.legacy.conftest import legacy, legacy_examples  # noqa: F401
 
 A11Y_CONFIG = FOCUS_CONFIG.replace("  languages: [en, fr]\n", "  languages: [en, fr, es, de, ar]\n")
 

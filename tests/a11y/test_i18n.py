@@ -10,13 +10,13 @@ import re
 from pathlib import Path
 
 import pytest
-from sitekit import CONFIG, EXAM, build_site, make_site, problems
+from tests.kit.sites import CONFIG, EXAM, build_site, make_site, problems
 
-from generator import i18n
-from generator.cache import site_salt
-from generator.config import load_config
+from generator.site import i18n
+from generator.build.cache import site_salt
+from generator.site.config import load_config
 from generator.diagnostics import Diagnostics
-from generator.pages import PageOptions
+from generator.render.pages import PageOptions
 
 SHIPPED = ("en", "fr", "es", "de", "ar")
 
@@ -182,11 +182,8 @@ def test_the_build_cache_key_covers_overrides_and_catalogues(tmp_path, monkeypat
     catalogues.mkdir()
     for path in i18n.MESSAGES_DIR.glob("*.json"):
         (catalogues / path.name).write_bytes(path.read_bytes())
-    import generator.cache as cache_module
-    package = tmp_path / "package"
-    package.mkdir()
-    (package / "messages").symlink_to(catalogues)
-    monkeypatch.setattr(cache_module, "PACKAGE_DIR", package)
+    import generator.build.cache as cache_module
+    monkeypatch.setattr(cache_module, "MESSAGES_DIR", catalogues)
     before = salt(plain)
     fr = catalogues / "fr.json"
     fr.write_text(fr.read_text(encoding="utf-8").replace("Commencer l’examen", "Démarrer l’examen"), encoding="utf-8")

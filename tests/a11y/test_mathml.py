@@ -11,8 +11,8 @@ from pathlib import Path
 
 import yaml
 
-from generator.content import MATH_PATTERN
-from generator.mathml import MATHML_TAGS
+from generator.render.markdown import MATH_PATTERN
+from generator.render.mathml import MATHML_TAGS
 
 REPO = Path(__file__).resolve().parents[2]
 MATHML = "{http://www.w3.org/1998/Math/MathML}"

@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parents[2]
 EXAMPLE_SUBMIT_URL = "https://api.example.edu/submissions"  # the repository's exams.yaml
 FOCUS_SUBMIT_URL = "https://api.examsite.test/submissions"
 DEV_LOADER_URL = "https://dev.proview.io/cdn/init.js"
-FAKE_LOADER = REPO / "generator" / "assets" / "proview-fake.js"
+FAKE_LOADER = REPO / "generator" / "render" / "runtime" / "proview-fake.js"
 
 expect.set_options(timeout=5000)
 

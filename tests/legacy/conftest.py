@@ -31,7 +31,7 @@ from tests.browser.conftest import (  # noqa: E402  (the shared browser helpers)
 
 TOKEN = "b3f6224e-d072-4aea-9053-9216b9994d43"
 LEGACY_LOADER_URL = "https://cdn.proview.io/init.js"  # the default (seeds' README)
-FAKE_LEGACY_LOADER = REPO / "generator" / "assets" / "proview-fake-legacy.js"
+FAKE_LEGACY_LOADER = REPO / "generator" / "render" / "runtime" / "proview-fake-legacy.js"
 PREVIEW_STYLE = "position: fixed; bottom: 0; right: 0"
 LEGACY_PROVIEW = f"proview:\n  sdk: legacy\n  token: {TOKEN}\n  session_type: ai_proctor\n"
 

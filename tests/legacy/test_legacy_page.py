@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import build
-from test_output import page_csp, page_data, parse  # tests/pipeline's page parser
+from generator.build.run import build
+from tests.kit.pages import page_csp, page_data, parse
 from tests.legacy.conftest import LEGACY_LOADER_URL, TOKEN, legacy_examples
 
 PAGES = ("algebra-quiz/index.html", "data-structures-final/index.html", "data-structures-final/part-2/index.html")

@@ -10,7 +10,7 @@ import sys
 from click.testing import CliRunner
 
 from generator.cli import main
-from sitekit import EXAM, make_site
+from tests.kit.sites import EXAM, make_site
 
 
 def run(*args, cwd):

@@ -6,8 +6,8 @@ import gzip
 
 import pytest
 
-from generator.assets import runtime_assets
-from generator.compact import compact_css, compact_js
+from generator.render.assets import runtime_assets
+from generator.render.compact import compact_css, compact_js
 
 # Issue 8's page-weight budget for the runtime's JS and CSS together.
 RUNTIME_BUDGET_GZIPPED = 15 * 1024

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from generator.content import MarkdownRenderer
+from generator.render.markdown import MarkdownRenderer
 from generator.diagnostics import Diagnostics, Position
-from generator.highlight import CODE_BACKGROUND, MIN_CONTRAST, contrast, stylesheet
-from generator.mathml import TexError, tex_to_mathml
-from generator.model import Text
+from generator.render.highlight import CODE_BACKGROUND, MIN_CONTRAST, contrast, stylesheet
+from generator.render.mathml import TexError, tex_to_mathml
+from generator.site.model import Text
 
 
 def render(source: str, line: int = 10):
@@ -190,7 +190,7 @@ def test_rendering_does_not_leak_memory():
 
 
 def test_where_cmarks_frees_cannot_be_reached_the_html_is_the_same(monkeypatch):
-    from generator import cmark
+    from generator.render import cmark
 
     texts = ["*a* `b` [c](https://d.e)", "| x | y |\n| -: | :- |\n| 1 | 2 |", "~~gone~~ ~kept~", "<b>raw</b>\n\n- i"]
     freed = [cmark.to_html(text) for text in texts]

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from generator.contract import RUNTIME_IDS, contract_problems
+from generator.render.contract import RUNTIME_IDS, contract_problems
 from generator.diagnostics import InvalidInput
-from sitekit import CONFIG, build_site, make_site, problems
+from tests.kit.sites import CONFIG, build_site, make_site, problems
 
-PACKAGE = Path(__file__).resolve().parents[2] / "generator"
+PACKAGE = Path(__file__).resolve().parents[2] / "generator" / "render"
 PACKAGE_PAGE = (PACKAGE / "templates" / "page.html").read_text(encoding="utf-8")
 
 
@@ -24,7 +24,7 @@ def _built_page(tmp_path: Path, template: str | None = None) -> str:
 
 
 def test_the_runtime_ids_are_those_the_runtime_looks_up_and_the_package_page_holds(tmp_path):
-    runtime = "".join((PACKAGE / "assets" / name).read_text(encoding="utf-8")
+    runtime = "".join((PACKAGE / "runtime" / name).read_text(encoding="utf-8")
                       for name in ("exam.js", "sdk-v8.js", "sdk-legacy.js"))
     looked_up = set(re.findall(r"""(?:\$|getElementById)\(['"]([a-z-]+)['"]\)""", runtime))
     page = _built_page(tmp_path)

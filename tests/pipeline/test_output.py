@@ -7,52 +7,17 @@ import hashlib
 import json
 import re
 import shutil
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
-from generator.build import RunOptions, build
+from generator.build.run import RunOptions, build
 from generator.diagnostics import ExamsiteError, InvalidInput
-from generator.pages import PageOptions
-from sitekit import EXAM, dedent, make_site, read_tree
+from generator.render.pages import PageOptions
+from tests.kit.pages import page_csp, page_data, parse
+from tests.kit.sites import EXAM, dedent, make_site, read_tree
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-class PageParser(HTMLParser):
-    """Collects the tags of a page in order, with their attributes and the text of scripts."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.tags: list[tuple[str, dict]] = []
-        self.scripts: list[tuple[dict, str]] = []
-        self._script: dict | None = None
-        self.text: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        attributes = dict(attrs)
-        self.tags.append((tag, attributes))
-        if tag == "script":
-            self._script = attributes
-            self.scripts.append((attributes, ""))
-
-    def handle_endtag(self, tag):
-        if tag == "script":
-            self._script = None
-
-    def handle_data(self, data):
-        if self._script is not None:
-            attributes, text = self.scripts[-1]
-            self.scripts[-1] = (attributes, text + data)
-        else:
-            self.text.append(data)
-
-
-def parse(html: bytes) -> PageParser:
-    parser = PageParser()
-    parser.feed(html.decode("utf-8"))
-    return parser
 
 
 @pytest.fixture(scope="module")
@@ -71,16 +36,6 @@ def site_folder(root: Path) -> list[str]:
     return sorted(p.name for p in root.iterdir() if p.name != ".examsite")
 
 
-def page_csp(html: bytes) -> str:
-    return next(a["content"] for tag, a in parse(html).tags if tag == "meta" and a.get("http-equiv") == "Content-Security-Policy")
-
-
-def page_data(html: bytes) -> dict:
-    scripts = [text for attributes, text in parse(html).scripts if attributes.get("id") == "examsite-data"]
-    assert len(scripts) == 1
-    return json.loads(scripts[0])
-
-
 def test_examples_layout(examples):
     _, out, keys, summary = examples
     files = read_tree(out)
@@ -92,7 +47,7 @@ def test_examples_layout(examples):
     assert any(re.fullmatch(r"assets/img/triangle\.[0-9a-f]{16}\.svg", name) for name in files)
     # The interface's texts: one file per language the exams are in (chimie-etats is French).
     assert sorted(name.split(".")[1] for name in files if name.startswith("assets/messages.")) == ["en", "fr"]
-    assert sorted(p.name for p in keys.iterdir()) == ["algebra-quiz.json", "chimie-etats.json",
+    assert sorted(p.name for p in keys.iterdir()) == ["BUILD", "algebra-quiz.json", "chimie-etats.json",
                                                       "data-structures-final.json", "physics-kinematics.json"]
     assert (summary.exams, summary.parts, summary.pages) == (4, 5, 5)
     assert files["robots.txt"] == b"User-agent: *\nDisallow: /\n"
@@ -319,7 +274,7 @@ def test_accommodations_are_published_only_as_salted_hashes(tmp_path):
 
 
 def test_exchange_swaps_two_folders_in_one_step(tmp_path):
-    from generator.output import exchange
+    from generator.build.files import exchange
 
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "x").write_text("in a")
@@ -364,9 +319,9 @@ def test_a_rebuild_swaps_the_output_folder_without_a_moment_with_none(tmp_path, 
 
 @pytest.mark.parametrize("cache", [True, False], ids=["incremental", "clean"])
 def test_where_folders_cannot_be_exchanged_the_output_is_swapped_by_renames(tmp_path, monkeypatch, cache):
-    import generator.output
+    import generator.build.files
 
-    monkeypatch.setattr(generator.output, "exchange", lambda first, second: False)
+    monkeypatch.setattr(generator.build.files, "exchange", lambda first, second: False)
     config = make_site(tmp_path / "site")
     out, keys = tmp_path / "out", tmp_path / "keys"
     build(config, None, out, keys, run=RunOptions(cache=cache))

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import load_site, render_site
-from generator.config import load_config
-from generator.incremental import IncrementalSite, preview_options
+from generator.build.run import RunOptions, render_site
+from generator.site.config import load_config
+from generator.preview.site import IncrementalSite, preview_options
 from generator.diagnostics import Diagnostics
-from generator.exams import load_exam
-from generator.watch import affected, exam_dependencies
+from generator.site.exams import load_exam
+from generator.preview.watch import affected, exam_dependencies
 
 from .conftest import copy_examples, save
 
@@ -178,7 +178,7 @@ def test_exam_dependencies_include_raw_html_and_reference_images(site):
 
 
 def test_incremental_output_equals_a_fresh_build_with_the_same_options(site):
-    """Per-exam reuse and the preview's cached manifest digests change nothing in the output."""
+    """Per-exam reuse changes nothing in the output: the preview and a build share one assembly."""
     builder = preview(site)
     first = builder.rebuild()
     instructions = site / "exams" / "algebra-quiz.md"
@@ -187,31 +187,14 @@ def test_incremental_output_equals_a_fresh_build_with_the_same_options(site):
     diagnostics = Diagnostics()
     config = load_config(site / "exams.yaml", None, diagnostics)
     options = preview_options(config, True, "/__examsite/submissions", ("ws://127.0.0.1:8000",))
-    fresh = render_site(load_site(site / "exams.yaml", None, diagnostics, options), options, diagnostics)
-    assert not diagnostics.has_errors
-    assert fresh.files == dict(result.files) and fresh.keys == dict(result.keys)
+    fresh = render_site(site / "exams.yaml", None, strict=False, page_options=options, run=RunOptions(jobs=1),
+                        keep_cache=False).site
+    assert dict(fresh.files) == dict(result.files) and dict(fresh.keys) == dict(result.keys)
     assert fresh.files["manifest.json"] != first.files["manifest.json"]
 
 
-@pytest.mark.parametrize("epoch", [None, "1700000000"])
-def test_manifest_cache_writes_the_builds_bytes(epoch, monkeypatch):
-    from generator.manifestcache import ManifestCache
-    from generator.output import manifest_bytes
-
-    if epoch:
-        monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
-    cache = ManifestCache()
-    entries = [{"id": "é", "parts": [{"index": 1, "url": None}], "title": "Ünïcode \"quoted\""},
-               {"id": "b", "parts": []}]
-    files = {"b/index.html": b"B", "a/index.html": b"A\n", "assets/x.js": b""}
-    assert cache.manifest(files, entries, "examsite 0") == manifest_bytes(files, entries, "examsite 0")
-    files = {**files, "a/index.html": b"A2"}
-    assert cache.manifest(files, entries[1:], "examsite 0") == manifest_bytes(files, entries[1:], "examsite 0")
-    assert cache.manifest(files, [], "examsite 0") == manifest_bytes(files, [], "examsite 0")
-
-
 def test_a_stopping_server_abandons_a_rebuild(site):
-    from generator.incremental import Stopped
+    from generator.preview.site import Stopped
 
     builder = preview(site)
     builder.rebuild()

@@ -13,9 +13,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-from generator.build import load_site, render_site
-from generator.diagnostics import Diagnostics
-from generator.pages import PageOptions
+from generator.build.run import RunOptions, render_site
+from generator.render.pages import PageOptions
 
 import pytest
 
@@ -25,9 +24,9 @@ META_CSP = re.compile(rb'<meta http-equiv="Content-Security-Policy" content="([^
 
 
 def production_policy(site: Path, page: str) -> str:
-    diagnostics = Diagnostics()
-    built = render_site(load_site(site / "exams.yaml", None, diagnostics, PageOptions()), PageOptions(), diagnostics)
-    match = META_CSP.search(built.files[page])
+    built = render_site(site / "exams.yaml", None, strict=False, page_options=PageOptions(), run=RunOptions(jobs=1),
+                        keep_cache=False)
+    match = META_CSP.search(built.site.files[page])
     assert match
     return html.unescape(match.group(1).decode())
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from tornado.ioloop import IOLoop
 
-from generator.watch import SiteWatcher
+from generator.preview.watch import SiteWatcher
 
 from .conftest import save
 

@@ -1,0 +1,232 @@
+"""The dev server's HTTP side: the published build, the error overlay, the preview aid and the
+local submission endpoint, on a livereload Server.
+
+Pages are served from the current build, held in memory (incremental.Result.files: one whole
+build, replaced in one assignment, so no request sees half of one). The dev server adds to each
+HTML page, never to the files: the preview aid (before the runtime, which it needs to precede)
+and, while the input has errors, the overlay listing them. Everything of its own lives under
+/__examsite/.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import mimetypes
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Callable
+
+from livereload import Server
+from tornado import web
+
+from generator.preview.site import Result
+from generator.preview.submissions import StoreError, SubmissionStore
+
+AID_FILES = {"preview-aid.js": "text/javascript; charset=utf-8", "preview-aid.css": "text/css; charset=utf-8"}
+AID_DIR = Path(__file__).parent / "aid"
+SUBMISSIONS_PATH = "/__examsite/submissions"
+MAX_SUBMISSION_BYTES = 5 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Published:
+    """What the server serves right now; replaced whole, on the event loop, after each build."""
+
+    serial: int  # bumps on every publish, errors-only ones included; pages carry theirs
+    result: Result
+
+
+class Preview:
+    """The handlers' view of the current publication."""
+
+    def __init__(self) -> None:
+        self.current: Published | None = None
+
+
+def overlay_html(result: Result) -> str:
+    if not result.errors:
+        return ""
+    lines = "\n".join(html.escape(str(d)) for d in result.diagnostics)
+    kept = "the page shows the last good build" if result.files else "nothing has built yet"
+    return (f'<div id="examsite-overlay" role="alert"><h2>{len(result.errors)} error(s): {kept}</h2>'
+            f"<pre>{lines}</pre><p>Save a fix and this page reloads.</p></div>")
+
+
+def decorate(page: bytes, published: Published) -> bytes:
+    """The page plus the preview aid (at the end of <head>, before the runtime) and the overlay."""
+    aid = (f'<link rel="stylesheet" href="/__examsite/preview-aid.css">'
+           f'<script src="/__examsite/preview-aid.js" data-generation="{published.serial}"></script>').encode()
+    head = page.find(b"</head>")
+    page = page[:head] + aid + page[head:] if head >= 0 else aid + page
+    overlay = overlay_html(published.result).encode()
+    body = page.rfind(b"</body>")
+    return page[:body] + overlay + page[body:] if body >= 0 else page + overlay
+
+
+def _plain_page(title: str, content: str) -> bytes:
+    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+            f'</head><body><main class="examsite-index">{content}</main></body></html>').encode()
+
+
+def index_page(result: Result, base: str) -> bytes:
+    items = []
+    for exam in result.exams:
+        parts = "".join(f'<li><a href="/{url}">{html.escape(title)}</a> <code>{html.escape(base + url)}</code></li>'
+                        for title, url in exam.parts)
+        items.append(f"<li><strong>{html.escape(exam.title)}</strong> ({html.escape(exam.exam_id)})"
+                     f"<ul>{parts}</ul></li>")
+    listing = f"<ul>{''.join(items)}</ul>" if items else "<p>No exam has built yet.</p>"
+    return _plain_page("examsite preview", f"<h1>examsite preview</h1>{listing}"
+                                           f"<p>Submissions go to <code>{SUBMISSIONS_PATH}</code>; "
+                                           "list them with <code>examsite submissions</code>.</p>")
+
+
+class _Handler(web.RequestHandler):
+    def initialize(self, preview: Preview, store: SubmissionStore | None = None,
+                   echo: Callable[[str], None] | None = None) -> None:
+        self.preview = preview
+        self.store = store
+        self.echo = echo or (lambda line: None)
+
+    def set_default_headers(self) -> None:
+        self.set_header("Cache-Control", "no-store")  # a reload always gets the latest build
+        self.set_header("X-Content-Type-Options", "nosniff")
+
+    def published(self) -> Published:
+        current = self.preview.current
+        if current is None:
+            raise web.HTTPError(503)
+        return current
+
+    def write_page(self, page: bytes, published: Published, status: int = 200) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.finish(decorate(page, published))
+
+
+class SiteHandler(_Handler):
+    """The build's files, as a static host would serve them (folder URLs, index.html)."""
+
+    def get(self, path: str) -> None:
+        published = self.published()
+        if path == "":
+            host = self.request.host
+            self.write_page(index_page(published.result, f"{self.request.protocol}://{host}/"), published)
+            return
+        parts = PurePosixPath(path).parts
+        if ".." in parts or path.startswith("/"):
+            raise web.HTTPError(404)
+        name = path + "index.html" if path.endswith("/") else path
+        files = published.result.files
+        if name not in files and f"{path}/index.html" in files:
+            self.redirect(f"/{path}/")
+            return
+        if name not in files:
+            self.write_page(_plain_page("Not found", f"<h1>Not found</h1><p><code>/{html.escape(path)}</code> is "
+                                                     'not in the current build. <a href="/">All exams</a></p>'),
+                            published, 404)
+            return
+        content = files[name]
+        exam_id = parts[0] if parts else ""
+        if name.endswith(".html"):
+            policy = published.result.policies.get(exam_id)
+            if policy:  # as the production host sends it (_headers), on top of the page's <meta>
+                self.set_header("Content-Security-Policy", policy)
+            self.write_page(content, published)
+            return
+        self.set_header("Content-Type", mimetypes.guess_type(name)[0] or "application/octet-stream")
+        self.finish(content)
+
+
+class AidHandler(_Handler):
+    def get(self, name: str) -> None:
+        if name not in AID_FILES:
+            raise web.HTTPError(404)
+        self.set_header("Content-Type", AID_FILES[name])
+        self.finish((AID_DIR / name).read_bytes())
+
+
+class KeyHandler(_Handler):
+    """Answer keys for the preview aid: kept apart from the build's files, never served among them."""
+
+    def get(self, exam_id: str) -> None:
+        key = self.published().result.keys.get(exam_id)
+        if key is None:
+            raise web.HTTPError(404)
+        self.set_header("Content-Type", "application/json")
+        self.finish(key)
+
+
+class GenerationHandler(_Handler):
+    def get(self) -> None:
+        published = self.published()
+        self.set_header("Content-Type", "application/json")
+        self.finish({"generation": published.serial, "errors": [str(d) for d in published.result.errors]})
+
+
+class SubmissionsHandler(_Handler):
+    """The local submission endpoint: stores each POST's body as received."""
+
+    def post(self) -> None:
+        assert self.store is not None
+        if len(self.request.body) > MAX_SUBMISSION_BYTES:
+            raise web.HTTPError(413)
+        # What the runtime sends; a page of another site cannot send it without a CORS
+        # preflight, which this endpoint never grants.
+        if self.request.headers.get("Content-Type", "").split(";")[0].strip() != "application/json":
+            self.send_error(415, reason="send the payload as application/json")
+            return
+        try:
+            body = self.request.body.decode("utf-8")
+            payload = json.loads(body)
+        except ValueError:
+            self.send_error(400, reason="the body is not JSON")
+            return
+        if not isinstance(payload, dict):
+            self.send_error(400, reason="the body is not a JSON object")
+            return
+        try:
+            row = self.store.add(body)
+        except StoreError as error:
+            self.echo(f"error: {error}")
+            raise web.HTTPError(500) from None
+        self.echo(f"submission #{row} stored: {payload.get('exam_id')} part {payload.get('part')}, "
+                  f"{payload.get('kind')} ({payload.get('reason')}), attendee {payload.get('attendee_identifier')}")
+        self.set_status(201)
+        self.finish({"id": row, "submission_id": payload.get("submission_id")})
+
+    def get(self) -> None:
+        assert self.store is not None
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps([{"id": s.id, "received_at": s.received_at, "payload": s.payload}
+                                for s in self.store.all()]))
+
+
+def handlers(preview: Preview, store: SubmissionStore, echo: Callable[[str], None]) -> list:
+    state = {"preview": preview}
+    return [
+        (r"/__examsite/submissions", SubmissionsHandler, {"preview": preview, "store": store, "echo": echo}),
+        (r"/__examsite/generation", GenerationHandler, state),
+        (r"/__examsite/keys/([A-Za-z0-9_-]+)\.json", KeyHandler, state),
+        (r"/__examsite/([a-z.-]+)", AidHandler, state),
+        (r"/(.*)", SiteHandler, state),
+    ]
+
+
+class DevServer(Server):
+    """livereload's Server with our handlers in place of its static file handler. (livereload
+    still adds its /livereload socket and injects its inline client snippet, which the seed's
+    script-src 'unsafe-inline' already allows: the preview adds nothing to script-src for it.)"""
+
+    def __init__(self, routes: list, watcher) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(watcher=watcher)
+        self._routes = routes
+
+    def get_web_handlers(self, script):  # type: ignore[no-untyped-def]
+        return self._routes
+
+    def _setup_logging(self) -> None:
+        # livereload logs every poll and every browser at INFO; the command prints its own lines.
+        logging.getLogger("livereload").setLevel(logging.WARNING)

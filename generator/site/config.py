@@ -1,0 +1,361 @@
+"""exams.yaml -> SiteConfig: environments, ${VAR} and ${VAR:-default}, Proview loader URLs."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Any, Mapping
+from urllib.parse import urlsplit
+
+from . import i18n
+from generator.diagnostics import Diagnostics, Position, shown_path
+from generator.site.fields import LANGUAGE_CODE, Fields, closest, type_name
+from generator.site.source import YList, YMap, load_yaml
+
+ENVIRONMENTS = ("dev", "staging", "prod")
+SDKS = ("v8", "legacy")
+SESSION_TYPES = ("ai_proctor", "record_and_review", "live_proctor")
+# Public loader URLs (seed README); staging's is shared during onboarding, so it has none.
+V8_LOADERS = {"prod": "https://prod.proview.io/init.js", "dev": "https://dev.proview.io/cdn/init.js"}
+LEGACY_LOADER = "https://cdn.proview.io/init.js"
+# Seed 001: "A Proview session must not be allowed to run for more than 90 minutes".
+SESSION_LIMIT_MINUTES = 90
+DEFAULT_REFRESH_MINUTES = 85
+
+_VAR = re.compile(r"\$(\$|[{\ue000]([A-Za-z_][A-Za-z0-9_]*)(?::-([^}\ue001]*))?[}\ue001])")
+# `{environment: prod, dsn: ${PROVIEW_DSN}}` is how people write it, but braces end a flow mapping
+# in YAML. Before parsing, the braces of ${...} become private-use characters of the same length
+# (positions stay right), which expansion reads as braces.
+_BRACED_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*(?::-[^}\n]*)?)\}")
+
+
+def _protect_variables(text: str) -> str:
+    return _BRACED_VAR.sub(lambda m: f"$\ue000{m.group(1)}\ue001", text)
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
+@dataclass(frozen=True)
+class ProviewConfig:
+    sdk: str
+    environment: str
+    loader_url: str
+    dsn: str
+    languages: tuple[str, ...]
+    refresh_after_minutes: int
+    # The legacy embed (seed 001): account token and session type; see the legacy adapter.
+    token: str = ""
+    session_type: str = "ai_proctor"
+    session_title: str | None = None
+    preview_style: str | None = None
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    path: Path
+    title: str
+    base_url: str
+    proview: ProviewConfig
+    submission_url: str
+    exam_files: tuple[Path, ...]
+    templates_dir: Path | None = None
+    # exams.yaml `messages`: {lang: {key: text}} over the package's catalogues (i18n.py).
+    messages: i18n.Overrides = ()
+
+    @property
+    def root(self) -> Path:
+        return self.path.parent
+
+    @property
+    def requires_https(self) -> bool:
+        return self.proview.environment in ("staging", "prod")
+
+
+def expand_variables(value: str, position: Position, environ: Mapping[str, str],
+                     diagnostics: Diagnostics) -> str:
+    """Replace ${VAR} and ${VAR:-default} with the environment's values; `$$` is a literal `$`."""
+
+    def replace(match: re.Match) -> str:
+        if match.group(1) == "$":
+            return "$"
+        name, default = match.group(2), match.group(3)
+        if name in environ and (environ[name] or default is None):
+            return environ[name]
+        if default is not None:
+            return default
+        diagnostics.error(position, f"environment variable {name} is not set (used as ${{{name}}})")
+        return ""
+
+    return _VAR.sub(replace, value)
+
+
+def _expand_tree(node: Any, position: Position, environ: Mapping[str, str], diagnostics: Diagnostics) -> Any:
+    if isinstance(node, YMap):
+        for key in list(node):
+            node[key] = _expand_tree(node[key], node.value_at(key), environ, diagnostics)
+        return node
+    if isinstance(node, YList):
+        for index, item in enumerate(node):
+            node[index] = _expand_tree(item, node.item_at(index), environ, diagnostics)
+        return node
+    if isinstance(node, str) and "$" in node:
+        return expand_variables(node, position, environ, diagnostics)
+    return node
+
+
+def _merge(base: YMap, override: YMap) -> YMap:
+    """`override` laid over `base`, mapping by mapping, keeping each value's own position."""
+    merged = YMap(base)
+    merged.pos, merged.key_pos, merged.value_pos = base.pos, dict(base.key_pos), dict(base.value_pos)
+    for key, value in override.items():
+        if isinstance(value, YMap) and isinstance(base.get(key), YMap):
+            merged[key] = _merge(base[key], value)
+        else:
+            merged[key] = value
+            merged.key_pos[key] = override.key_at(key)
+            merged.value_pos[key] = override.value_at(key)
+    return merged
+
+
+def check_url(url: str, position: Position, what: str, https_only: bool, diagnostics: Diagnostics) -> bool:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        diagnostics.error(position, f"{what} must be an absolute http(s) URL, not '{url}'")
+        return False
+    if https_only and parts.scheme != "https":
+        diagnostics.error(position, f"{what} must use https in the staging and prod environments, not '{url}'")
+        return False
+    return True
+
+
+def load_config(path: Path, env_name: str | None, diagnostics: Diagnostics,
+                environ: Mapping[str, str] | None = None) -> SiteConfig | None:
+    """Read exams.yaml for one environment; None when it has errors (all of them reported)."""
+    environ = os.environ if environ is None else environ
+    shown = shown_path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        diagnostics.error(Position(shown, 1, 1), f"cannot read the site configuration: {error.strerror}")
+        return None
+    tree = load_yaml(_protect_variables(text), shown, diagnostics)
+    if tree is None:
+        if not diagnostics.has_errors:
+            diagnostics.error(Position(shown, 1, 1), "the site configuration is empty")
+        return None
+    top = Fields.of(tree, Position(shown, 1, 1), "the site configuration", diagnostics)
+    if top is None:
+        return None
+    top.check_unknown(("site", "proview", "submission", "exams", "environments", "messages"))
+
+    environments = top.mapping_of("environments", "'environments'")
+    if environments is not None:
+        for name in environments.mapping:
+            override = Fields.of(environments.mapping[name], environments.at(name), f"environment '{name}'", diagnostics)
+            if override is not None:
+                override.check_unknown(("site", "proview", "submission", "exams"))
+    if env_name is not None:
+        known = list(environments.mapping) if environments is not None else []
+        if env_name not in known:
+            listed = ", ".join(known) if known else "none are defined under 'environments'"
+            diagnostics.error(top.pos, f"unknown environment '{env_name}' (--env); known: {listed}")
+            return None
+        if isinstance(environments.mapping[env_name], YMap):
+            tree = _merge(tree, environments.mapping[env_name])
+    tree.pop("environments", None)
+    tree = _expand_tree(tree, tree.pos, environ, diagnostics)
+    top = Fields(tree, "the site configuration", diagnostics)
+
+    site = top.mapping_of("site", "'site'")
+    title, base_url = "Exams", ""
+    if site is not None:
+        site.check_unknown(("title", "base_url"))
+        title = site.string("title", "Exams") or "Exams"
+        base_url = site.string("base_url", "") or ""
+
+    proview = _load_proview(top, diagnostics)
+    requires_https = proview is not None and proview.environment in ("staging", "prod")
+    if base_url and site is not None:
+        if check_url(base_url, site.at("base_url"), "site.base_url", requires_https, diagnostics):
+            base_url = base_url.rstrip("/") + "/"
+
+    submission_url = ""
+    submission = top.mapping_of("submission", "'submission'")
+    if submission is None:
+        diagnostics.error(top.pos, "the site configuration needs 'submission' with the 'url' where pages POST answers")
+    else:
+        submission.check_unknown(("url",))
+        submission_url = submission.string("url", "", required=True) or ""
+        if submission_url:
+            check_url(submission_url, submission.at("url"), "submission.url", requires_https, diagnostics)
+    if proview is not None and proview.loader_url:
+        position = tree["proview"].value_at("loader_url") if isinstance(tree.get("proview"), YMap) else top.pos
+        check_url(proview.loader_url, position, "proview.loader_url", requires_https, diagnostics)
+
+    exam_files = _exam_files(top, path.parent, diagnostics)
+    messages = _load_messages(top, diagnostics)
+    if diagnostics.has_errors or proview is None:
+        return None
+    templates = path.parent / "templates"
+    return SiteConfig(
+        path=path,
+        title=title,
+        base_url=base_url,
+        proview=proview,
+        submission_url=submission_url,
+        exam_files=exam_files,
+        templates_dir=templates if templates.is_dir() else None,
+        messages=messages,
+    )
+
+
+def _load_proview(top: Fields, diagnostics: Diagnostics) -> ProviewConfig | None:
+    proview = top.mapping_of("proview", "'proview'")
+    if proview is None:
+        diagnostics.error(top.pos, "the site configuration needs a 'proview' section with at least the 'dsn'")
+        return None
+    proview.check_unknown((
+        "sdk", "environment", "loader_url", "dsn", "languages", "refresh_after_minutes",
+        "token", "session_type", "session_title", "preview_style",
+    ))
+    sdk = proview.string("sdk", "v8")
+    if sdk not in SDKS:
+        diagnostics.error(proview.at("sdk"), f"proview.sdk must be one of {', '.join(SDKS)}, not '{sdk}'")
+        sdk = "v8"
+    environment = proview.string("environment", "dev")
+    if environment not in ENVIRONMENTS:
+        diagnostics.error(proview.at("environment"),
+                          f"proview.environment must be one of {', '.join(ENVIRONMENTS)}, not '{environment}'")
+        environment = "dev"
+    loader_url = proview.string("loader_url")
+    if not loader_url:
+        if sdk == "legacy":
+            loader_url = LEGACY_LOADER
+        elif environment in V8_LOADERS:
+            loader_url = V8_LOADERS[environment]
+        else:
+            diagnostics.error(proview.pos, "the staging environment has no public loader URL: set proview.loader_url "
+                                           "to the staging URL Talview shared during onboarding")
+            loader_url = ""
+    dsn = proview.string("dsn", "") or ""
+    token = proview.string("token", "") or ""
+    session_type = proview.string("session_type", "ai_proctor") or "ai_proctor"
+    if sdk == "v8" and not dsn.strip():
+        # Seed 000: "init rejects with Missing DSN"; catch it at build time instead.
+        diagnostics.error(proview.at("dsn"), "Missing DSN: set proview.dsn to the project DSN Talview provisioned "
+                                             "(for example dsn: ${PROVIEW_DSN})")
+    if sdk == "legacy":
+        if not _GUID.match(token):
+            shown = f"'{token}'" if token else "missing"
+            diagnostics.error(proview.at("token"), "proview.token must be the legacy account token, a GUID such as "
+                                                   f"b3f6224e-d072-4aea-9053-9216b9994d43 ({shown})")
+        if session_type not in SESSION_TYPES:
+            diagnostics.error(proview.at("session_type"),
+                              f"proview.session_type must be one of {', '.join(SESSION_TYPES)}, not '{session_type}'")
+    languages = proview.language_list("languages")
+    refresh = proview.integer("refresh_after_minutes", DEFAULT_REFRESH_MINUTES, minimum=1)
+    if refresh is not None and refresh >= SESSION_LIMIT_MINUTES:
+        diagnostics.error(proview.at("refresh_after_minutes"),
+                          f"proview.refresh_after_minutes must be below {SESSION_LIMIT_MINUTES}: a Proview session "
+                          "must not run longer than 90 minutes")
+        refresh = DEFAULT_REFRESH_MINUTES
+    return ProviewConfig(
+        sdk=sdk,
+        environment=environment,
+        loader_url=loader_url,
+        dsn=dsn,
+        languages=languages,
+        refresh_after_minutes=refresh or DEFAULT_REFRESH_MINUTES,
+        token=token,
+        session_type=session_type,
+        session_title=proview.string("session_title"),
+        preview_style=proview.string("preview_style"),
+    )
+
+
+def _load_messages(top: Fields, diagnostics: Diagnostics) -> i18n.Overrides:
+    """`messages: {fr: {start: "Commencer"}}`: any interface message, per language. Unknown keys and
+    placeholders the page does not fill in are errors, so a typo never ships an untranslated page."""
+    section = top.mapping_of("messages", "'messages'")
+    if section is None:
+        return ()
+    known = sorted(i18n.reference())
+    result = []
+    for lang, texts in section.mapping.items():
+        if not isinstance(lang, str) or not LANGUAGE_CODE.match(lang):
+            diagnostics.error(section.mapping.key_at(lang), f"'{lang}' under 'messages' is not a language code "
+                                                            "such as en, fr or pt-BR")
+            continue
+        fields = Fields.of(texts, section.at(lang), f"messages for '{lang}'", diagnostics)
+        if fields is None:
+            continue
+        found = []
+        for key, text in fields.mapping.items():
+            if not i18n.known_key(str(key)):
+                close = closest(str(key), known)
+                hint = f"; did you mean '{close}'?" if close else "; the keys are those of generator/messages/en.json"
+                diagnostics.error(fields.mapping.key_at(key), f"unknown message '{key}' in messages for '{lang}'{hint}")
+                continue
+            if not isinstance(text, str) or not text.strip():
+                diagnostics.error(fields.at(key), f"message '{key}' for '{lang}' must be a non-empty text, "
+                                                  f"not {type_name(text) if text != '' else 'empty text'}")
+                continue
+            unknown = i18n.placeholders(text) - i18n.allowed_placeholders(key)
+            if unknown:
+                allowed = ", ".join("{" + name + "}" for name in sorted(i18n.allowed_placeholders(key))) or "none"
+                diagnostics.error(fields.at(key), f"message '{key}' for '{lang}' uses "
+                                                  f"{', '.join('{' + name + '}' for name in sorted(unknown))}, which the "
+                                                  f"page does not fill in (it knows: {allowed})")
+                continue
+            found.append((key, text))
+        result.append((lang, tuple(sorted(found))))
+    return tuple(sorted(result))
+
+
+def _glob_files(root: Path, pattern: str) -> list[Path]:
+    """The files `pattern` matches under `root`, as Path.glob finds them, sorted by their parts
+    (Path's own order, 30 times cheaper than comparing Paths). Matched a folder at a time with
+    os.scandir, whose entries know whether they are files: Path.glob and a stat of each match
+    cost a rebuild of 1000 exams 15 ms. Recursive and absolute patterns go to Path.glob."""
+    parts = pattern.split("/")
+    if "**" in parts or "" in parts:
+        return sorted((p for p in root.glob(pattern) if p.is_file()), key=lambda p: p.parts)
+    folders = [str(root)]
+    for depth, part in enumerate(parts):
+        last = depth == len(parts) - 1
+        if not any(c in part for c in "*?["):
+            candidates = [os.path.join(folder, part) for folder in folders]
+            folders = [c for c in candidates if (os.path.isfile(c) if last else os.path.isdir(c))]
+            continue
+        matched = []
+        for folder in folders:
+            try:
+                with os.scandir(folder) as entries:
+                    matched.extend(entry.path for entry in entries if fnmatchcase(entry.name, part)
+                                   and (entry.is_file() if last else entry.is_dir()))
+            except OSError:  # not a folder, or unreadable: nothing matches in it
+                continue
+        folders = matched
+    folders.sort(key=lambda path: path.split("/"))  # as by parts: they share one prefix
+    return [Path(path) for path in folders]
+
+
+def _exam_files(top: Fields, root: Path, diagnostics: Diagnostics) -> tuple[Path, ...]:
+    patterns = top.sequence("exams", required=True)
+    if patterns is None:
+        return ()
+    found: list[Path] = []
+    for index, pattern in enumerate(patterns):
+        position = patterns.item_at(index)
+        if not isinstance(pattern, str) or not pattern:
+            diagnostics.error(position, "each entry of 'exams' must be a file name or a glob such as exams/*.yaml")
+            continue
+        matches = _glob_files(root, pattern) if any(c in pattern for c in "*?[") \
+            else ([root / pattern] if (root / pattern).is_file() else [])
+        if not matches:
+            diagnostics.error(position, f"no exam file matches '{pattern}'")
+        seen = set(found)  # a set: `in` on the list made 500 exam files cost 125,000 comparisons
+        found.extend(m for m in matches if m not in seen)
+    return tuple(found)

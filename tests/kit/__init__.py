@@ -1,0 +1,1 @@
+"""Helpers the test folders share: small sites on disk, the benchmark corpus."""
