@@ -30,7 +30,7 @@ NO_CACHE = click.option("--no-cache", is_flag=True,
 QUIET = click.option("--quiet", "-q", is_flag=True, help="Print only problems: no progress, no summary.")
 
 
-def _running(work: Callable[[RunOptions], Summary], verb: str, jobs: int | None, no_cache: bool, quiet: bool,
+def _running(work: Callable[[RunOptions], Summary], verb: str, *, jobs: int | None, no_cache: bool, quiet: bool,
              as_json: bool) -> Callable[[], Summary]:
     """`work` with its run options and a progress line on stderr when a person is watching; the
     line is gone before anything else is printed."""
@@ -46,7 +46,7 @@ def _running(work: Callable[[RunOptions], Summary], verb: str, jobs: int | None,
     return run
 
 
-def _report(run: Callable[[], Summary], verb: str, as_json: bool, quiet: bool = False) -> None:
+def _report(run: Callable[[], Summary], verb: str, *, as_json: bool, quiet: bool = False) -> None:
     """Run a command's work; print its diagnostics and summary; exit 1 on invalid input."""
     try:
         summary = run()
@@ -120,8 +120,9 @@ def build_command(config_path: Path, env: str | None, out_dir: Path | None, keys
     out_dir = out_dir or config_path.parent / "output"
     keys_dir = keys_dir or config_path.parent / "keys"
     options = PageOptions(fake_proview=proview == "fake")
-    _report(_running(lambda run: build(config_path, env, out_dir, keys_dir, strict, options, run), "building", jobs,
-                     no_cache, quiet, as_json), "built", as_json, quiet)
+    _report(_running(lambda run: build(config_path, env, out_dir, keys_dir, strict=strict, page_options=options, run=run),
+                     "building", jobs=jobs, no_cache=no_cache, quiet=quiet, as_json=as_json),
+            "built", as_json=as_json, quiet=quiet)
 
 
 @main.command("check")
@@ -130,8 +131,9 @@ def check_command(config_path: Path, env: str | None, strict: bool, as_json: boo
                   no_cache: bool, quiet: bool) -> None:
     """Validate everything `build` would; write nothing (exams unchanged since a build come from its cache)."""
     options = PageOptions(fake_proview=proview == "fake")
-    _report(_running(lambda run: check(config_path, env, strict, options, run), "checking", jobs, no_cache, quiet,
-                     as_json), "checked", as_json, quiet)
+    _report(_running(lambda run: check(config_path, env, strict=strict, page_options=options, run=run), "checking",
+                     jobs=jobs, no_cache=no_cache, quiet=quiet, as_json=as_json),
+            "checked", as_json=as_json, quiet=quiet)
 
 
 @main.command("new")

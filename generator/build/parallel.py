@@ -33,7 +33,7 @@ MAX_CHUNK = 32
 Progress = Callable[[int], None]  # called with the number of exams just finished
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Work:
     """What every chunk shares."""
 
@@ -97,7 +97,7 @@ def _chunk(work: Work, lookups: Sequence[Lookup], progress: Progress | None = No
                          done=done)
 
 
-def run_exams(work: Work, lookups: Sequence[Lookup], jobs: int, progress: Progress | None = None) -> list[ExamResult]:
+def run_exams(work: Work, lookups: Sequence[Lookup], jobs: int, *, progress: Progress | None = None) -> list[ExamResult]:
     """The exams' results, made with up to `jobs` processes, in the order of `lookups`."""
     if not lookups:  # everything came from the cache: no renderer to make
         return []

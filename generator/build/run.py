@@ -70,7 +70,7 @@ class BuiltSite:
                        diagnostics=tuple(self.diagnostics.items), reused=self.reused)
 
 
-def load_site_config(config_path: Path, env: str | None, diagnostics: Diagnostics, page_options: PageOptions,
+def load_site_config(config_path: Path, env: str | None, diagnostics: Diagnostics, *, page_options: PageOptions,
                      environ: Mapping[str, str] | None = None) -> SiteConfig | None:
     """The site configuration, refusing the local Proview stand-in where pages are published."""
     config = load_config(config_path, env, diagnostics, environ)
@@ -86,7 +86,7 @@ def render_site(config_path: Path, env: str | None, *, strict: bool, page_option
     """Every exam loaded, validated and rendered (from the cache when it can be), then assembled;
     InvalidInput with every problem when the site has errors (or warnings, when `strict`)."""
     diagnostics = Diagnostics()
-    config = load_site_config(config_path, env, diagnostics, page_options)
+    config = load_site_config(config_path, env, diagnostics, page_options=page_options)
     if config is None:
         raise InvalidInput(diagnostics.items)
     started = time.time()
@@ -110,8 +110,9 @@ def render_site(config_path: Path, env: str | None, *, strict: bool, page_option
                 found[position] = hit
     progress(len(found))
     missing = [position for position in range(total) if position not in found]
-    work = Work(config, page_options, not diagnostics.has_errors, cache, started, keep=keep_cache)
-    made = run_exams(work, [lookups[position] for position in missing], run.jobs or default_jobs(), progress)
+    work = Work(config=config, options=page_options, render=not diagnostics.has_errors, cache=cache, started=started,
+                keep=keep_cache)
+    made = run_exams(work, [lookups[position] for position in missing], run.jobs or default_jobs(), progress=progress)
     found.update(zip(missing, made))
     results = tuple(found[position] for position in range(total))
 
@@ -139,7 +140,7 @@ def _fail_if_invalid(diagnostics: Diagnostics, strict: bool) -> None:
         raise InvalidInput(items)
 
 
-def check(config_path: Path, env: str | None, strict: bool = False,
+def check(config_path: Path, env: str | None, *, strict: bool = False,
           page_options: PageOptions = PageOptions(), run: RunOptions = RunOptions()) -> Summary:
     """Validate everything a build would, render in memory, write nothing (it reads the cache)."""
     started = time.perf_counter()
@@ -147,7 +148,7 @@ def check(config_path: Path, env: str | None, strict: bool = False,
     return built.summary(time.perf_counter() - started)
 
 
-def build(config_path: Path, env: str | None, out_dir: Path, keys_dir: Path, strict: bool = False,
+def build(config_path: Path, env: str | None, out_dir: Path, keys_dir: Path, *, strict: bool = False,
           page_options: PageOptions = PageOptions(), run: RunOptions = RunOptions()) -> Summary:
     """Build the site into `out_dir` and the answer keys into `keys_dir`, each swapped in whole;
     the keys first, so no page is ever live without its key."""

@@ -83,7 +83,7 @@ def _now() -> str:
 class LivePreview:
     """Change -> build (worker thread) -> publish and reload (event loop)."""
 
-    def __init__(self, site: IncrementalSite, server: DevServer, watcher: SiteWatcher, preview: Preview,
+    def __init__(self, site: IncrementalSite, *, server: DevServer, watcher: SiteWatcher, preview: Preview,
                  echo: Echo) -> None:
         self.site = site
         self.server = server
@@ -145,7 +145,8 @@ class LivePreview:
                 previous = self.preview.current
                 self._publish(result)
                 LiveReloadHandler.reload_waiters("*")
-                self._report(batch, result, previous.result if previous else None, time.perf_counter() - seen_at)
+                self._report(batch, result, previous=previous.result if previous else None,
+                             seconds=time.perf_counter() - seen_at)
         self._kick()
 
     def _publish(self, result: Result) -> None:
@@ -161,7 +162,7 @@ class LivePreview:
         for target in sorted(targets - watched):
             self.server.watch(target, self._task(target))
 
-    def _report(self, batch: frozenset[Path], result: Result, previous: Result | None, seconds: float) -> None:
+    def _report(self, batch: frozenset[Path], result: Result, *, previous: Result | None, seconds: float) -> None:
         names = ", ".join(sorted(shown_path(p) for p in batch)[:3]) + (" …" if len(batch) > 3 else "")
         browsers = len(LiveReloadHandler.waiters)
         if result.errors:
@@ -213,9 +214,9 @@ def serve(options: ServeOptions, echo: Echo) -> None:
     watcher = SiteWatcher(options.poll_ms)  # before the first build, so no save is missed
     preview = Preview()
     server = DevServer(handlers(preview, store, echo), watcher)
-    site = IncrementalSite(options.config_path, options.fake_proview, SUBMISSIONS_PATH, (options.live_origin,),
-                           cache=True)
-    live = LivePreview(site, server, watcher, preview, echo)
+    site = IncrementalSite(options.config_path, fake_proview=options.fake_proview, submission_url=SUBMISSIONS_PATH,
+                           extra_connect=(options.live_origin,), cache=True)
+    live = LivePreview(site, server=server, watcher=watcher, preview=preview, echo=echo)
     try:
         echo(f"examsite serve: {shown_path(options.config_path)}, Proview "
              f"{'local stand-in (--proview fake)' if options.fake_proview else 'real loader (--proview real)'}")

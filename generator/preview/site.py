@@ -75,7 +75,7 @@ class Result:
         return all(content is other.files[name] or content == other.files[name] for name, content in self.files.items())
 
 
-def preview_options(config: SiteConfig, fake_proview: bool, submission_url: str,
+def preview_options(config: SiteConfig, *, fake_proview: bool, submission_url: str,
                     extra_connect: tuple[str, ...]) -> PageOptions:
     """The preview's page options. The pages post to the dev server; the production endpoint's
     origin stays in connect-src, so the preview's policy is production's plus `extra_connect`."""
@@ -95,7 +95,7 @@ class Stopped(Exception):
 class IncrementalSite:
     """Rebuilds a site on demand; one rebuild at a time (the caller serializes them)."""
 
-    def __init__(self, config_path: Path, fake_proview: bool, submission_url: str,
+    def __init__(self, config_path: Path, *, fake_proview: bool, submission_url: str,
                  extra_connect: tuple[str, ...] = (), cache: bool = False) -> None:
         # Resolved once: the exam files globbed under it are then resolved too, as the watcher's are.
         self.config_path = config_path.resolve()
@@ -153,7 +153,8 @@ class IncrementalSite:
         # only exam YAML and Markdown change.
         if to_read is sources or self._renderer is None or \
                 any(p.suffix.lower() not in TEXT_SUFFIXES for p in changed or ()):
-            options = preview_options(config, self.fake_proview, self.submission_url, self.extra_connect)
+            options = preview_options(config, fake_proview=self.fake_proview, submission_url=self.submission_url,
+                                      extra_connect=self.extra_connect)
             self._capture, self._options = Diagnostics(), options
             try:
                 self._renderer = ExamRenderer(config, options, self._capture)
@@ -210,13 +211,13 @@ class IncrementalSite:
             lookups = [Lookup(path, None) for path in config.exam_files]
         found = {lookup.source: hit for lookup in lookups if cache and (hit := cache.load(lookup)) is not None}
         missing = [lookup for lookup in lookups if lookup.source not in found]
-        work = Work(config, options, True, cache, started=time.time())
+        work = Work(config=config, options=options, render=True, cache=cache, started=time.time())
         # In the server's thread, in slices: a stop request is seen between slices even where
         # the build's pipeline reports no progress.
         step = len(missing) if jobs > 1 else FULL_REBUILD_SLICE
         for start in range(0, len(missing), max(1, step)):
             self._check_stop()
-            for result in run_exams(work, missing[start:start + step], jobs, self._check_stop):
+            for result in run_exams(work, missing[start:start + step], jobs, progress=self._check_stop):
                 found[result.source] = result
         for source, result in found.items():
             previous = self._exams.get(source)

@@ -37,7 +37,7 @@ def _attributes(text: str) -> dict[str, str]:
             for match in _ATTRIBUTE.finditer(text)}
 
 
-def contract_problems(page: str, runtime: Sequence[tuple[str, str]], loader_url: str, policy: str) -> list[str]:
+def contract_problems(page: str, *, runtime: Sequence[tuple[str, str]], loader_url: str, policy: str) -> list[str]:
     """What the page lacks or misplaces, in an instructor's words. `runtime`: the runtime
     scripts' (URL, integrity), in the order they must load; `policy`: the page's CSP."""
     page = _DATA.sub(r"\1\2", _COMMENT.sub("", page))  # texts and comments are not markup

@@ -43,8 +43,9 @@ class ExamRenderer:
     def __init__(self, config: SiteConfig, options: PageOptions, diagnostics: Diagnostics) -> None:
         self.config = config
         self.assets: Mapping[str, Asset] = runtime_assets(config.proview.sdk, options.fake_proview)
-        self.pages = PageRenderer(config, make_environment(config),
-                                  MarkdownRenderer(diagnostics, config.requires_https), self.assets, options)
+        self.pages = PageRenderer(config, environment=make_environment(config),
+                                  markdown=MarkdownRenderer(diagnostics, config.requires_https), assets=self.assets,
+                                  options=options)
 
     def exam(self, exam: Exam) -> ExamOutput:
         rendered = self.pages.exam_pages(exam)

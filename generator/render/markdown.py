@@ -116,7 +116,7 @@ class MarkdownRenderer:
 
         def check(match: re.Match) -> str:
             attributes = {name: html.unescape(value) for name, value in _ATTRIBUTE.findall(match.group(0))}
-            src = self._check_image(text, attributes, asset_prefix, images, origins)
+            src = self._check_image(text, attributes, asset_prefix=asset_prefix, images=images, origins=origins)
             attributes["src"] = src
             return "<img " + " ".join(f'{name}="{html.escape(value)}"' for name, value in attributes.items()) + ">"
 
@@ -175,7 +175,7 @@ class MarkdownRenderer:
             href = html.unescape(next(iter(_HREF.findall(attributes)), ""))
             self.diagnostics.warning(text.position, f"the link to '{href}' has no text; say where it leads")
 
-    def _check_image(self, text: Text, attributes: dict[str, str], asset_prefix: str,
+    def _check_image(self, text: Text, attributes: dict[str, str], *, asset_prefix: str,
                      images: list[Image], origins: list[str]) -> str:
         """Checks one image (alt text, file present, https); returns the src to publish."""
         src = attributes.get("src", "")

@@ -105,7 +105,7 @@ def _next_url(exam: Exam, part: Part) -> str | None:
 class PageRenderer:
     """Renders the pages of the exams of one build."""
 
-    def __init__(self, config: SiteConfig, environment: jinja2.Environment, markdown: MarkdownRenderer,
+    def __init__(self, config: SiteConfig, *, environment: jinja2.Environment, markdown: MarkdownRenderer,
                  assets: Mapping[str, Asset], options: PageOptions) -> None:
         self.config = config
         self.template = environment.get_template("page.html")
@@ -124,10 +124,10 @@ class PageRenderer:
         if warning is not None:  # once per exam; the page still gets English, never an empty button
             self.markdown.diagnostics.warning(exam.position, warning)
         for part in exam.parts:
-            result.pages.append(self._page(exam, part, result.images, messages))
+            result.pages.append(self._page(exam, part, images=result.images, messages=messages))
         return result
 
-    def _page(self, exam: Exam, part: Part, images: list[Image], messages: i18n.Messages) -> Page:
+    def _page(self, exam: Exam, part: Part, *, images: list[Image], messages: i18n.Messages) -> Page:
         prefix = "../assets/" if part.index == 1 else "../../assets/"
         origins: set[str] = set()
 
@@ -204,7 +204,7 @@ class PageRenderer:
         if self.site_page is not None:
             runtime = [(context["assets"][name]["url"], context["assets"][name]["integrity"])
                        for name in ("sdk.js", MESSAGES, "exam.js")]
-            for problem in contract_problems(page, runtime, loader_url, csp):
+            for problem in contract_problems(page, runtime=runtime, loader_url=loader_url, policy=csp):
                 self.markdown.diagnostics.error(self.site_page, "a page made from this template breaks the page "
                                                                 f"contract (docs/page-contract.md): {problem}")
         return Page(page_path(exam, part), page.encode("utf-8"), csp)

@@ -81,7 +81,8 @@ def test_the_package_page_itself_keeps_the_contract(tmp_path):
     scripts = re.findall(r'<script src="([^"]+)" integrity="([^"]+)"></script>', page)
     policy = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">', page).group(1)
     assert len(scripts) == 3
-    assert contract_problems(page, scripts, "https://dev.proview.io/cdn/init.js", html.unescape(policy)) == []
+    assert contract_problems(page, runtime=scripts, loader_url="https://dev.proview.io/cdn/init.js",
+                             policy=html.unescape(policy)) == []
 
 
 @pytest.mark.parametrize("sdk", ["v8", "legacy, token: b3f6224e-d072-4aea-9053-9216b9994d43"])

@@ -29,7 +29,8 @@ def exam_count(site: Path) -> int:
 
 
 def preview(site: Path) -> IncrementalSite:
-    return IncrementalSite(site / "exams.yaml", True, "/__examsite/submissions", ("ws://127.0.0.1:8000",))
+    return IncrementalSite(site / "exams.yaml", fake_proview=True, submission_url="/__examsite/submissions",
+                           extra_connect=("ws://127.0.0.1:8000",))
 
 
 def pages_of(result, exam_id):
@@ -186,7 +187,8 @@ def test_incremental_output_equals_a_fresh_build_with_the_same_options(site):
     result = builder.rebuild([instructions.resolve()])
     diagnostics = Diagnostics()
     config = load_config(site / "exams.yaml", None, diagnostics)
-    options = preview_options(config, True, "/__examsite/submissions", ("ws://127.0.0.1:8000",))
+    options = preview_options(config, fake_proview=True, submission_url="/__examsite/submissions",
+                              extra_connect=("ws://127.0.0.1:8000",))
     fresh = render_site(site / "exams.yaml", None, strict=False, page_options=options, run=RunOptions(jobs=1),
                         keep_cache=False).site
     assert dict(fresh.files) == dict(result.files) and dict(fresh.keys) == dict(result.keys)
