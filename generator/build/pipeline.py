@@ -63,9 +63,13 @@ def process_exams(config: SiteConfig, options: PageOptions, paths: Sequence[Path
             validate_exam(exam, capture)
         loaded = capture.take()
         output, rendered = None, ()
-        if exam is not None and renderer is not None and not any(d.severity is Severity.ERROR for d in loaded):
+        if exam is not None and renderer is not None:
+            # Rendered even when the exam broke a rule, so that a missing image or invalid TeX is
+            # reported in the same run as a missing correct choice; its pages are kept only if valid.
             output = renderer.exam(exam)
             rendered = capture.take()
+            if any(d.severity is Severity.ERROR for d in loaded + rendered):
+                output = None
         result = ExamResult(
             source=path,
             exam=identity(exam) if exam is not None else None,

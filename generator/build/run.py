@@ -119,11 +119,8 @@ def render_site(config_path: Path, env: str | None, *, strict: bool, page_option
     for result in results:
         diagnostics.extend(list(result.load_diagnostics))
     validate_site(config, [result.exam for result in results if result.exam is not None], diagnostics)
-    if not diagnostics.has_errors:
-        # Rendering problems are reported once the site loads without errors, as a site with
-        # errors is not rendered.
-        for result in results:
-            diagnostics.extend(list(result.render_diagnostics))
+    for result in results:
+        diagnostics.extend(list(result.render_diagnostics))
     _fail_if_invalid(diagnostics, strict)
     outputs = [result.output for result in results if result.output is not None]
     site = assemble(runtime_assets(config.proview.sdk, page_options.fake_proview), outputs, config.messages)

@@ -239,16 +239,15 @@ class IncrementalSite:
         dependencies = exam_dependencies(exam) if exam is not None else \
             (previous.dependencies if previous else frozenset({source.resolve()}))
         output = kept
-        if exam is not None and not diagnostics.has_errors and renderer is not None:
+        if exam is not None and renderer is not None:  # rendered even when invalid, to report everything
             self._capture.take()  # nothing from an earlier exam
             try:
                 fresh = renderer.exam(exam)
             except jinja2.TemplateError as error:
                 diagnostics.error(_template_position(error, self.templates), f"template error: {error}")
             else:
-                found = self._capture.take()
-                diagnostics.extend(found)
-                if not any(d.severity is Severity.ERROR for d in found):
+                diagnostics.extend(self._capture.take())
+                if not diagnostics.has_errors:
                     output = fresh
         return ExamState(source, exam, output, tuple(diagnostics.items), dependencies)
 

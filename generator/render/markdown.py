@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import linecache
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ from generator.diagnostics import Diagnostics, Position, shown_path
 from generator.render import cmark
 from generator.render.highlight import highlight_code
 from generator.render.mathml import MATHML_ATTRIBUTES, MATHML_TAGS, TexError, tex_to_mathml
+from generator.site.fields import closest
 from generator.site.model import Text
 
 ALLOWED_TAGS = {
@@ -199,7 +201,8 @@ class MarkdownRenderer:
             return src
         digest = self._digest(path)
         if digest is None:
-            self.diagnostics.error(position, f"image file '{src}' not found (looked in {shown_path(text.base_dir)})")
+            self.diagnostics.error(position, f"image file '{src}' not found (looked in {shown_path(path.parent)})"
+                                             + _closest_file_hint(path))
             return src
         image = Image(path, f"img/{path.stem}.{digest}{path.suffix.lower()}")
         images.append(image)
@@ -254,5 +257,22 @@ def _position_of(text: Text, needle: str) -> Position:
     before = text.source[:index]
     line = before.count("\n")
     col = index - (before.rfind("\n") + 1) + 1
+    # A block scalar's lines are indented in the file; the text holds them without the indent.
+    written = ""
+    if line:
+        linecache.checkcache(str(text.file))  # the preview reads the same file again after each save
+        written = linecache.getline(str(text.file), text.position.line + line)
+    if needle in written:
+        col = written.index(needle) + 1
     return Position(text.position.path, text.position.line + line,
                     col if line else text.position.col + col - 1)
+
+
+def _closest_file_hint(missing: Path) -> str:
+    """"; did you mean 'bst.svg'?" for a mistyped image name, when its folder has a close one."""
+    try:
+        names = [entry.name for entry in missing.parent.iterdir() if entry.is_file()]
+    except OSError:
+        return ""
+    close = closest(missing.name, names)
+    return f"; did you mean '{close}'?" if close else ""

@@ -243,6 +243,9 @@ class _ExamReader:
         return self.question_fields(matter, Text(body, body_position, folder))
 
     def question_fields(self, fields: Fields, prompt: Text | None) -> Question | None:
+        named = fields.mapping.get("id")
+        if isinstance(named, str) and named:  # problems then name the question, not "a question"
+            fields.what = f"question '{named}'"
         kind = fields.string("type", required=True)
         if kind is None:
             return None

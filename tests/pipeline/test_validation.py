@@ -38,7 +38,7 @@ EXAM_CASES = [
     ("question without id", exam_with("- {type: long_text, prompt: Hi}"), 5, "a question needs 'id'"),
     ("question without prompt", exam_with("- {id: q1, type: long_text}"), 5, "question 'q1' needs a 'prompt'"),
     ("unknown question key", exam_with("- {id: q1, type: long_text, prompt: Hi, pionts: 2}"), 5,
-     "unknown key 'pionts' in a question; did you mean 'points'?"),
+     "unknown key 'pionts' in question 'q1'; did you mean 'points'?"),
     ("key of another type", exam_with("- {id: q1, type: long_text, prompt: Hi, answer: 3}"), 5, "unknown key 'answer'"),
     ("no correct choice", exam_with("- {id: q1, type: single, prompt: Hi, choices: [a, b]}"), 5,
      "question 'q1' has no correct choice"),
@@ -56,12 +56,12 @@ EXAM_CASES = [
      "true_false question 'q1' needs 'answer: true'"),
     ("true_false answer not boolean", exam_with("- {id: q1, type: true_false, prompt: Hi, answer: 'yes please'}"), 5,
      "a true_false 'answer' must be true or false"),
-    ("numeric without answer", exam_with("- {id: q1, type: numeric, prompt: Hi}"), 5, "a question needs 'answer'"),
+    ("numeric without answer", exam_with("- {id: q1, type: numeric, prompt: Hi}"), 5, "question 'q1' needs 'answer'"),
     ("numeric answer is text", exam_with("- {id: q1, type: numeric, prompt: Hi, answer: twelve}"), 5,
      "'answer' must be a number, not text"),
     ("negative tolerance", exam_with("- {id: q1, type: numeric, prompt: Hi, answer: 3, tolerance: -1}"), 5,
      "'tolerance' must be at least 0"),
-    ("short_text without answers", exam_with("- {id: q1, type: short_text, prompt: Hi}"), 5, "a question needs 'answers'"),
+    ("short_text without answers", exam_with("- {id: q1, type: short_text, prompt: Hi}"), 5, "question 'q1' needs 'answers'"),
     ("short_text empty answers", exam_with("- {id: q1, type: short_text, prompt: Hi, answers: []}"), 5,
      "needs at least one accepted answer"),
     ("negative points", exam_with("- {id: q1, type: long_text, prompt: Hi, points: -2}"), 5, "'points' must be at least 0"),
@@ -231,6 +231,21 @@ def test_image_error_line_inside_a_block_prompt(tmp_path):
     config = make_site(tmp_path, {"sample": text}, files={"exams/missing-alt.svg": "<svg/>"})
     reported = problems(config)
     assert any("/exams/sample.yaml:10:" in p and "has no alt text" in p for p in reported), reported
+    # ... at the column where the image's file name is written, past the block's indentation
+    assert any("/exams/sample.yaml:10:11:" in p and "has no alt text" in p for p in reported), reported
+
+
+def test_rule_breaking_and_rendering_problems_are_reported_in_one_run(tmp_path):
+    """A missing correct choice does not hide a missing image or invalid TeX in the same file."""
+    text = exam_with("""\
+- {id: q1, type: single, prompt: Hi, choices: [a, b]}
+- {id: q2, type: numeric, prompt: 'Solve $\\frac{1}{$', answer: 2}
+- {id: q3, type: long_text, prompt: 'See ![a tree](bts.svg)'}""")
+    reported = problems(make_site(tmp_path, {"sample": text}, files={"exams/bst.svg": "<svg/>"}))
+    assert any("/sample.yaml:5:" in p and "no correct choice" in p for p in reported), reported
+    assert any("/sample.yaml:6:" in p and "never closed in formula" in p for p in reported), reported
+    assert any("/sample.yaml:7:" in p and "image file 'bts.svg' not found" in p and "did you mean 'bst.svg'?" in p
+               for p in reported), reported
 
 
 def test_warnings_do_not_fail_but_are_reported(tmp_path):
