@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from pathlib import Path
 from typing import Callable
@@ -14,7 +15,7 @@ from generator.build.run import RunOptions, Summary, build, check
 from generator.diagnostics import ExamsiteError, InvalidInput
 from generator.progress import ProgressLine, wanted
 from generator.render.pages import PageOptions
-from generator.site.scaffold import scaffold_exam
+from generator.site.scaffold import scaffold_exam, scaffold_site
 
 CONFIG = click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
                       default="exams.yaml", show_default=True, help="The site configuration.")
@@ -136,6 +137,21 @@ def check_command(config_path: Path, env: str | None, strict: bool, as_json: boo
             "checked", as_json=as_json, quiet=quiet)
 
 
+@main.command("init")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path), default=".")
+def init_command(folder: Path) -> None:
+    """Start a site: exams.yaml, a sample exam, templates/ and a .gitignore (never overwrites)."""
+    try:
+        created = scaffold_site(folder)
+    except ExamsiteError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+    for path in created:
+        click.echo(f"created {path}")
+    where = "" if folder.resolve() == Path.cwd() else f"cd {shlex.quote(str(folder))} && "
+    click.echo(f"next: {where}examsite serve    (a live preview at http://127.0.0.1:8000/)")
+
+
 @main.command("new")
 @click.argument("exam_id")
 @click.option("--dir", "exams_dir", type=click.Path(file_okay=False, path_type=Path), default="exams",
@@ -149,10 +165,12 @@ def new_command(exam_id: str, exams_dir: Path) -> None:
         sys.exit(1)
     for path in created:
         click.echo(f"created {path}")
+    click.echo("next: examsite serve    (a live preview; the new exam is in its list)")
 
 
 @main.command("serve")
 @CONFIG
+@ENV
 @click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="The port to listen on.")
 @click.option("--proview", type=click.Choice(["fake", "real"]), default="fake", show_default=True,
@@ -161,13 +179,14 @@ def new_command(exam_id: str, exams_dir: Path) -> None:
 @click.option("--db", "database", type=click.Path(dir_okay=False, path_type=Path),
               help="Where the local endpoint stores submissions [default: .examsite/submissions.sqlite beside "
                    "exams.yaml].")
-def serve_command(config_path: Path, host: str, port: int, proview: str, open_browser: bool,
+def serve_command(config_path: Path, env: str | None, host: str, port: int, proview: str, open_browser: bool,
                   database: Path | None) -> None:
     """Preview the exams: rebuild on save, reload the browser, show errors in the page."""
     from generator.preview.serve import ServeOptions, serve  # livereload and tornado load only for this command
 
     try:
-        serve(ServeOptions(config_path, host, port, proview == "fake", open_browser, database), click.echo)
+        serve(ServeOptions(config_path, host=host, port=port, fake_proview=proview == "fake",
+                           open_browser=open_browser, database=database, env=env), click.echo)
     except ExamsiteError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(1)

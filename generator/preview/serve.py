@@ -55,6 +55,7 @@ class ServeOptions:
     open_browser: bool = False
     database: Path | None = None  # default: .examsite/submissions.sqlite beside exams.yaml
     poll_ms: int = 100
+    env: str | None = None  # a named environment from exams.yaml, as `build --env`
 
     @property
     def database_path(self) -> Path:
@@ -215,7 +216,7 @@ def serve(options: ServeOptions, echo: Echo) -> None:
     preview = Preview()
     server = DevServer(handlers(preview, store, echo), watcher)
     site = IncrementalSite(options.config_path, fake_proview=options.fake_proview, submission_url=SUBMISSIONS_PATH,
-                           extra_connect=(options.live_origin,), cache=True)
+                           extra_connect=(options.live_origin,), cache=True, env=options.env)
     live = LivePreview(site, server=server, watcher=watcher, preview=preview, echo=echo)
     try:
         echo(f"examsite serve: {shown_path(options.config_path)}, Proview "

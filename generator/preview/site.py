@@ -96,9 +96,12 @@ class IncrementalSite:
     """Rebuilds a site on demand; one rebuild at a time (the caller serializes them)."""
 
     def __init__(self, config_path: Path, *, fake_proview: bool, submission_url: str,
-                 extra_connect: tuple[str, ...] = (), cache: bool = False) -> None:
+                 extra_connect: tuple[str, ...] = (), cache: bool = False, env: str | None = None) -> None:
         # Resolved once: the exam files globbed under it are then resolved too, as the watcher's are.
         self.config_path = config_path.resolve()
+        # Any environment previews: the local Proview stand-in never contacts Proview, and the
+        # pages post to the preview's own endpoint.
+        self.env = env
         self.templates = self.config_path.parent / "templates"
         self.fake_proview = fake_proview
         self.submission_url = submission_url
@@ -128,13 +131,8 @@ class IncrementalSite:
             config: SiteConfig | None = self._config
             config_diagnostics.extend(list(self._config_items))
         else:
-            config = load_config(self.config_path, None, config_diagnostics)
+            config = load_config(self.config_path, self.env, config_diagnostics, stand_in=self.fake_proview)
             self._config_items = tuple(config_diagnostics.items)
-        if config is not None and self.fake_proview and config.requires_https:
-            config_diagnostics.error(Position(shown_path(self.config_path), 1, 1),
-                                     f"--proview fake is for previews; it cannot be used with the "
-                                     f"{config.proview.environment} environment (use --proview real)")
-            config = None
         if config is None:
             self._config_ok = False
             return self._keep_last(config_diagnostics, started)

@@ -130,9 +130,38 @@ def check_url(url: str, position: Position, what: str, https_only: bool, diagnos
     return True
 
 
+# What the preview's stand-in gets for credentials it does not need (a token must look like a GUID).
+STAND_IN_CREDENTIALS = {"dsn": "examsite-preview", "token": "00000000-0000-0000-0000-000000000000"}
+
+
+def _placeholder_credentials(tree: YMap, environ: Mapping[str, str], diagnostics: Diagnostics) -> None:
+    proview = tree.get("proview")
+    if not isinstance(proview, YMap):
+        return
+    needed = "token" if proview.get("sdk") == "legacy" else "dsn"
+    for key, placeholder in STAND_IN_CREDENTIALS.items():
+        value = proview.get(key)
+        if key != needed:
+            continue
+        if isinstance(value, str) and value.strip():
+            unset = [m.group(2) for m in _VAR.finditer(value)
+                     if m.group(1) != "$" and m.group(3) is None and not environ.get(m.group(2))]
+            if not unset:
+                continue
+            where, what = proview.value_at(key), f"{', '.join(unset)} is not set"
+        else:
+            where, what = proview.value_at(key) if key in proview else proview.pos, f"proview.{key} is not set"
+        proview[key] = placeholder
+        diagnostics.warning(where, f"{what}: the preview's Proview stand-in runs without it; `examsite build` "
+                                   "needs it")
+
+
 def load_config(path: Path, env_name: str | None, diagnostics: Diagnostics,
-                environ: Mapping[str, str] | None = None) -> SiteConfig | None:
-    """Read exams.yaml for one environment; None when it has errors (all of them reported)."""
+                environ: Mapping[str, str] | None = None, *, stand_in: bool = False) -> SiteConfig | None:
+    """Read exams.yaml for one environment; None when it has errors (all of them reported).
+
+    `stand_in`: for the preview's local Proview stand-in, which needs no credentials: an unset
+    DSN or account token is a warning, and a placeholder stands in for it."""
     environ = os.environ if environ is None else environ
     shown = shown_path(path)
     try:
@@ -165,6 +194,8 @@ def load_config(path: Path, env_name: str | None, diagnostics: Diagnostics,
         if isinstance(environments.mapping[env_name], YMap):
             tree = _merge(tree, environments.mapping[env_name])
     tree.pop("environments", None)
+    if stand_in:
+        _placeholder_credentials(tree, environ, diagnostics)
     tree = _expand_tree(tree, tree.pos, environ, diagnostics)
     top = Fields(tree, "the site configuration", diagnostics)
 
@@ -242,8 +273,9 @@ def _load_proview(top: Fields, diagnostics: Diagnostics) -> ProviewConfig | None
     dsn = proview.string("dsn", "") or ""
     token = proview.string("token", "") or ""
     session_type = proview.string("session_type", "ai_proctor") or "ai_proctor"
-    if sdk == "v8" and not dsn.strip():
-        # Seed 000: "init rejects with Missing DSN"; catch it at build time instead.
+    reported = any(d.position == proview.at("dsn") for d in diagnostics.items) if proview.has("dsn") else False
+    if sdk == "v8" and not dsn.strip() and not reported:
+        # Proview.init rejects an empty DSN with "Missing DSN" in the candidate's browser: say it now.
         diagnostics.error(proview.at("dsn"), "Missing DSN: set proview.dsn to the project DSN Talview provisioned "
                                              "(for example dsn: ${PROVIEW_DSN})")
     if sdk == "legacy":

@@ -1,4 +1,4 @@
-"""`examsite new`: a new exam that builds as it is, for the instructor to edit."""
+"""`examsite init` and `examsite new`: a site and an exam that build as they are, to edit."""
 
 from __future__ import annotations
 
@@ -63,3 +63,66 @@ def scaffold_exam(exam_id: str, exams_dir: Path) -> list[Path]:
     exam_file.write_text(EXAM_TEMPLATE.format(exam_id=exam_id, title=title), encoding="utf-8")
     instructions.write_text(INSTRUCTIONS_TEMPLATE.format(count=4), encoding="utf-8")
     return [exam_file, instructions]
+
+
+SITE_TEMPLATE = """\
+# The site configuration. `examsite serve` previews it; `examsite build` builds it into output/
+# (answer keys into keys/); `examsite build --env prod` lays `environments.prod` over the rest.
+site:
+  title: {title}
+  base_url: https://exams.example.edu/     # where output/ is published
+
+proview:
+  sdk: v8
+  environment: dev                         # dev | staging | prod: picks Proview's loader
+  dsn: ${{PROVIEW_DSN:-dev-dsn}}             # the DSN Talview gave you, from the environment
+
+submission:
+  url: https://api.example.edu/submissions # where pages send answers (examsite collect serve)
+
+exams:
+  - exams/*.yaml
+
+environments:
+  prod:
+    proview: {{environment: prod, dsn: ${{PROVIEW_DSN}}}}
+"""
+
+TEMPLATES_NOTE = """\
+# Your page templates
+
+Put a `page.html` here to change the exam page. To change only a part of it, extend examsite's own
+page and override a block (title, head, header, preparing, instructions, footer, footer_content):
+
+    {% extends "examsite/page.html" %}
+    {% block footer_content %}<p>Academic integrity office: integrity@example.edu</p>{% endblock %}
+"""
+
+GITIGNORE = """\
+# What examsite writes: never commit the answer keys or the candidates' data.
+/output/
+/keys/
+/.examsite/
+/report/
+*.sqlite
+*.sqlite-*
+*.jsonl
+"""
+
+
+def scaffold_site(folder: Path) -> list[Path]:
+    """exams.yaml, a sample exam with its Markdown instructions, templates/ and a .gitignore."""
+    planned = [folder / "exams.yaml", folder / "exams" / "sample-exam.yaml", folder / "exams" / "sample-exam.md",
+               folder / "templates" / "README.md", folder / ".gitignore"]
+    existing = [path for path in planned if path.exists()]
+    if existing:
+        raise ExamsiteError(f"{existing[0]} already exists; examsite init never overwrites a file "
+                            "(run it in a new folder)")
+    folder.mkdir(parents=True, exist_ok=True)
+    title = folder.resolve().name.replace("-", " ").replace("_", " ").capitalize() or "Exams"
+    (folder / "exams.yaml").write_text(SITE_TEMPLATE.format(title=f"{title} exams"), encoding="utf-8")
+    created = [folder / "exams.yaml", *scaffold_exam("sample-exam", folder / "exams")]
+    (folder / "templates").mkdir(exist_ok=True)
+    (folder / "templates" / "README.md").write_text(TEMPLATES_NOTE, encoding="utf-8")
+    (folder / ".gitignore").write_text(GITIGNORE, encoding="utf-8")
+    return created + [folder / "templates" / "README.md", folder / ".gitignore"]

@@ -90,6 +90,31 @@ def test_new_scaffolds_an_exam_that_builds(tmp_path):
     again = run("new", "chem-lab-1", cwd=tmp_path)
     assert again.exit_code == 1 and "already exists" in again.stderr
     assert run("new", "Bad Name", cwd=tmp_path).exit_code == 1
+    assert "next: examsite serve" in run("new", "chem-lab-2", cwd=tmp_path).output
+
+
+def test_init_starts_a_site_that_builds_and_never_overwrites(tmp_path, monkeypatch):
+    monkeypatch.delenv("PROVIEW_DSN", raising=False)
+    result = run("init", "finals", cwd=tmp_path)
+    assert result.exit_code == 0, result.output
+    site = tmp_path / "finals"
+    assert "next: cd finals && examsite serve" in result.output
+    for name in ("exams.yaml", "exams/sample-exam.yaml", "exams/sample-exam.md", "templates/README.md", ".gitignore"):
+        assert (site / name).is_file(), name
+    ignored = (site / ".gitignore").read_text().split()
+    assert {"/output/", "/keys/", "/.examsite/", "/report/", "*.sqlite", "*.jsonl"} <= set(ignored)
+    built = run("build", "--strict", cwd=site)
+    assert built.exit_code == 0, built.output
+    assert (site / "output" / "sample-exam" / "index.html").is_file()
+    # The prod overlay takes the DSN from the environment: a build without it says so, once.
+    prod = run("check", "--env", "prod", cwd=site)
+    assert prod.exit_code == 1 and prod.stderr.count(": error: ") == 1 and "PROVIEW_DSN is not set" in prod.stderr
+    monkeypatch.setenv("PROVIEW_DSN", "a-real-dsn")
+    assert run("check", "--env", "prod", cwd=site).exit_code == 0
+    before = (site / "exams.yaml").read_bytes()
+    again = run("init", "finals", cwd=tmp_path)
+    assert again.exit_code == 1 and "already exists" in again.stderr
+    assert (site / "exams.yaml").read_bytes() == before
 
 
 def test_python_dash_m_runs_the_same_command(tmp_path):

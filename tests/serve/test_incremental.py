@@ -205,3 +205,21 @@ def test_a_stopping_server_abandons_a_rebuild(site):
         builder.rebuild()
     with pytest.raises(Stopped):
         builder.rebuild([(site / "exams" / "algebra-quiz.yaml").resolve()])
+
+
+@pytest.mark.parametrize("env", [None, "prod"])
+def test_a_prod_configured_site_previews_with_the_stand_in(site, monkeypatch, env):
+    """Most real sites say `environment: prod` (or have a prod overlay) and take the DSN from the
+    environment: the preview's stand-in needs neither, and says so once."""
+    monkeypatch.delenv("PROVIEW_DSN", raising=False)
+    config = site / "exams.yaml"
+    if env is None:
+        config.write_text(config.read_text().replace("environment: dev", "environment: prod")
+                          .replace("dsn: ${PROVIEW_DSN:-dev-dsn}", "dsn: ${PROVIEW_DSN}"))
+    builder = IncrementalSite(config, fake_proview=True, submission_url="/__examsite/submissions",
+                              extra_connect=("ws://127.0.0.1:8000",), env=env)
+    result = builder.rebuild()
+    assert not result.errors, result.errors
+    assert "algebra-quiz/index.html" in result.files
+    warnings = [d.message for d in result.diagnostics]
+    assert len(warnings) == 1 and "PROVIEW_DSN is not set" in warnings[0], warnings
