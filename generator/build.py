@@ -82,7 +82,7 @@ def load_site(config_path: Path, env: str | None, diagnostics: Diagnostics, page
         return None
     exams = []
     for path in config.exam_files:
-        exam = load_exam(path, diagnostics)
+        exam = load_exam(path, diagnostics, config.files)
         if exam is not None:
             validate_exam(exam, diagnostics)
             exams.append(exam)
@@ -109,7 +109,7 @@ class SiteRenderer:
         self.assets = runtime if runtime is not None else runtime_assets(config.proview.sdk, options.fake_proview)
         compiled = CompiledTemplates(*compiled_templates) if compiled_templates is not None else None
         self.pages = PageRenderer(config, make_environment(config, compiled),
-                                  MarkdownRenderer(diagnostics, config.requires_https), self.assets, options)
+                                  MarkdownRenderer(diagnostics, config.requires_https, config.files), self.assets, options)
 
     def exam(self, exam: Exam, known: Mapping[str, str] | None = None) -> ExamOutput:
         """The exam's output. `known`: fragments of an earlier version of it (content.py), to

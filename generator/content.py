@@ -16,6 +16,7 @@ from urllib.parse import quote, unquote, urlsplit
 from .diagnostics import Diagnostics, Position, shown_path
 from .mathml import MATHML_ATTRIBUTES, MATHML_TAGS, TexError, tex_to_mathml
 from .model import Text
+from .sitefiles import Refused, SiteFiles
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em", "h1", "h2", "h3", "h4",
@@ -87,9 +88,10 @@ def _sanitized(converted: str) -> str:
 class MarkdownRenderer:
     """Renders the Markdown of one build; holds that build's caches (one per process)."""
 
-    def __init__(self, diagnostics: Diagnostics, https_only: bool) -> None:
+    def __init__(self, diagnostics: Diagnostics, https_only: bool, files: SiteFiles) -> None:
         self.diagnostics = diagnostics
         self.https_only = https_only
+        self.files = files  # what images may be read
         self._hashes: dict[Path, str | None] = {}
         self._text: Text | None = None  # the text being rendered, for messages about its formulas
         self.known: Mapping[str, str] = {}  # fragments: HTML by fragment_key, from an earlier build
@@ -213,11 +215,16 @@ class MarkdownRenderer:
             self.diagnostics.error(position, f"image '{src}' must be a file next to the exam or an https URL")
             return src
         # cmark percent-encodes what a URL cannot hold ("my figure.svg" -> "my%20figure.svg").
-        path = (text.base_dir / unquote(parts.path)).resolve()
+        written = text.base_dir / unquote(parts.path)
+        path = written.resolve()
         if path.suffix.lower() not in IMAGE_SUFFIXES:
             self.diagnostics.error(position, f"image '{src}' is not an image file ({', '.join(sorted(IMAGE_SUFFIXES))})")
             return src
-        digest = self._digest(path)
+        try:
+            digest = self._digest(written, path, src)
+        except Refused as error:
+            self.diagnostics.error(position, str(error))
+            return src
         if digest is None:
             self.diagnostics.error(position, f"image file '{src}' not found (looked in {shown_path(text.base_dir)})")
             return src
@@ -225,10 +232,12 @@ class MarkdownRenderer:
         images.append(image)
         return asset_prefix + image.name
 
-    def _digest(self, path: Path) -> str | None:
+    def _digest(self, written: Path, path: Path, src: str) -> str | None:
+        """The short digest of the image `written` (resolved: `path`); None when it cannot be read,
+        Refused when it may not be."""
         if path not in self._hashes:
             try:
-                self._hashes[path] = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+                self._hashes[path] = hashlib.sha256(self.files.read_bytes(written, "image", src)).hexdigest()[:16]
             except OSError:
                 self._hashes[path] = None
         return self._hashes[path]

@@ -123,7 +123,7 @@ def process_exams(config: SiteConfig, options: PageOptions, paths: Sequence[Path
     renderer = SiteRenderer(config, options, capture, runtime, compiled_templates) if render else None
     results = []
     for path in paths:
-        exam = load_exam(path, capture)
+        exam = load_exam(path, capture, config.files)
         if exam is not None:
             validate_exam(exam, capture)
         loaded = capture.take()

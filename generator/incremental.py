@@ -26,6 +26,7 @@ from .diagnostics import Diagnostic, Diagnostics, Position, Severity, shown_path
 from .exams import load_exam
 from .model import Exam
 from .parallel import Work, run_exams
+from .sitefiles import SiteFiles
 from .manifestcache import ManifestCache
 from .output import MANIFEST, ROBOTS, headers_bytes
 from .pages import PageOptions
@@ -173,7 +174,7 @@ class IncrementalSite:
         else:
             for source in sorted(to_read):
                 self._check_stop()
-                self._exams[source] = self._read(source, renderer)
+                self._exams[source] = self._read(source, config.files, renderer)
 
         site_diagnostics = Diagnostics()
         ordered = [self._exams[s] for s in config.exam_files]
@@ -242,11 +243,11 @@ class IncrementalSite:
                                             tuple(sorted(set(result.load_diagnostics + result.render_diagnostics))),
                                             dependencies)
 
-    def _read(self, source: Path, renderer: SiteRenderer | None) -> ExamState:
+    def _read(self, source: Path, files: SiteFiles, renderer: SiteRenderer | None) -> ExamState:
         previous = self._exams.get(source)
         kept = previous.output if previous else None
         diagnostics = Diagnostics()
-        exam = load_exam(source, diagnostics)
+        exam = load_exam(source, diagnostics, files)
         if exam is not None:
             validate_exam(exam, diagnostics)
         dependencies = exam_dependencies(exam) if exam is not None else \

@@ -12,6 +12,7 @@ from generator.config import load_config
 from generator.incremental import IncrementalSite, preview_options
 from generator.diagnostics import Diagnostics
 from generator.exams import load_exam
+from generator.sitefiles import SiteFiles
 from generator.watch import affected, exam_dependencies
 
 from .conftest import copy_examples, save
@@ -172,7 +173,7 @@ def test_exam_dependencies_include_raw_html_and_reference_images(site):
                "  - id: p1\n    type: true_false\n    answer: true\n    prompt: |\n"
                '      <img src="images/a.png" alt="A">\n\n      ![B][b]\n\n      [b]: images/b.png\n\n'
                "      ![Remote](https://example.edu/c.png)\n")
-    loaded = load_exam(exam, Diagnostics())
+    loaded = load_exam(exam, Diagnostics(), SiteFiles.of(site))
     names = {p.name for p in exam_dependencies(loaded)}
     assert names == {"pictures.yaml", "a.png", "b.png"}  # the remote image is no file to watch
 
