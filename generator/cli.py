@@ -171,7 +171,10 @@ def new_command(exam_id: str, exams_dir: Path) -> None:
 @main.command("serve")
 @CONFIG
 @ENV
-@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="The address to listen on. Other than a loopback one, it needs --allow-network.")
+@click.option("--allow-network", is_flag=True,
+              help="Listen where other machines reach the preview, its answer keys and its submissions.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="The port to listen on.")
 @click.option("--proview", type=click.Choice(["fake", "real"]), default="fake", show_default=True,
               help="'fake' serves the local Proview stand-in, so exams run offline; 'real' keeps the configured loader.")
@@ -179,14 +182,17 @@ def new_command(exam_id: str, exams_dir: Path) -> None:
 @click.option("--db", "database", type=click.Path(dir_okay=False, path_type=Path),
               help="Where the local endpoint stores submissions [default: .examsite/submissions.sqlite beside "
                    "exams.yaml].")
-def serve_command(config_path: Path, env: str | None, host: str, port: int, proview: str, open_browser: bool,
-                  database: Path | None) -> None:
+def serve_command(config_path: Path, env: str | None, host: str, allow_network: bool, port: int, proview: str,
+                  open_browser: bool, database: Path | None) -> None:
     """Preview the exams: rebuild on save, reload the browser, show errors in the page."""
-    from generator.preview.serve import ServeOptions, serve  # livereload and tornado load only for this command
+    from generator.preview.serve import NetworkNotAllowed, ServeOptions, serve  # livereload and tornado load only here
 
     try:
         serve(ServeOptions(config_path, host=host, port=port, fake_proview=proview == "fake",
-                           open_browser=open_browser, database=database, env=env), click.echo)
+                           open_browser=open_browser, database=database, env=env, allow_network=allow_network),
+              click.echo)
+    except NetworkNotAllowed as error:
+        raise click.UsageError(str(error)) from None
     except ExamsiteError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(1)

@@ -58,7 +58,7 @@ def process_exams(config: SiteConfig, options: PageOptions, paths: Sequence[Path
     renderer = ExamRenderer(config, options, capture) if render else None
     results = []
     for path in paths:
-        exam = load_exam(path, capture)
+        exam = load_exam(path, capture, config.files)
         if exam is not None:
             validate_exam(exam, capture)
         loaded = capture.take()

@@ -32,10 +32,10 @@ from livereload.handlers import LiveReloadHandler
 from tornado.ioloop import IOLoop
 from tornado.netutil import bind_sockets
 
-from generator.preview.server import SUBMISSIONS_PATH, DevServer, Preview, Published, handlers
-from generator.diagnostics import ExamsiteError, shown_path
-from generator.preview.site import IncrementalSite, Result, Stopped
 from generator.build.parallel import default_jobs
+from generator.diagnostics import ExamsiteError, shown_path
+from generator.preview.server import SUBMISSIONS_PATH, DevServer, HostGuard, Preview, Published, handlers, is_loopback
+from generator.preview.site import IncrementalSite, Result, Stopped
 from generator.preview.submissions import SubmissionStore, default_database
 from generator.preview.watch import SiteWatcher
 
@@ -44,6 +44,10 @@ Echo = Callable[[str], None]
 
 class PortInUse(ExamsiteError):
     """Another process listens on the port."""
+
+
+class NetworkNotAllowed(ExamsiteError):
+    """--host reaches beyond this machine and --allow-network was not given."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,13 @@ class ServeOptions:
     database: Path | None = None  # default: .examsite/submissions.sqlite beside exams.yaml
     poll_ms: int = 100
     env: str | None = None  # a named environment from exams.yaml, as `build --env`
+    # Listening on an address other machines reach serves them the answer keys too: asked for, never by default.
+    allow_network: bool = False
+
+    @property
+    def exposed(self) -> bool:
+        """Can other machines reach the server?"""
+        return not is_loopback(self.host)
 
     @property
     def database_path(self) -> Path:
@@ -205,6 +216,10 @@ def check_port(host: str, port: int) -> None:
 
 def serve(options: ServeOptions, echo: Echo) -> None:
     """Run the dev server until Ctrl-C. Raises ExamsiteError for what the user must fix first."""
+    if options.exposed and not options.allow_network:
+        raise NetworkNotAllowed(f"--host {options.host} makes the preview reachable from the network, with the answer "
+                                "keys it shows (/__examsite/keys/) and the submissions it received; pass "
+                                "--allow-network as well if that is what you want")
     if not options.config_path.is_file():
         raise ExamsiteError(f"{options.config_path} not found: run examsite serve where exams.yaml is, "
                             "or pass --config")
@@ -214,13 +229,16 @@ def serve(options: ServeOptions, echo: Echo) -> None:
     store.all()  # creates the file now: a bad path is reported before anything else
     watcher = SiteWatcher(options.poll_ms)  # before the first build, so no save is missed
     preview = Preview()
-    server = DevServer(handlers(preview, store, echo), watcher)
+    server = DevServer(handlers(preview, store, echo), watcher, HostGuard.serving(options.host, options.port))
     site = IncrementalSite(options.config_path, fake_proview=options.fake_proview, submission_url=SUBMISSIONS_PATH,
                            extra_connect=(options.live_origin,), cache=True, env=options.env)
     live = LivePreview(site, server=server, watcher=watcher, preview=preview, echo=echo)
     try:
         echo(f"examsite serve: {shown_path(options.config_path)}, Proview "
              f"{'local stand-in (--proview fake)' if options.fake_proview else 'real loader (--proview real)'}")
+        if options.exposed:
+            echo(f"warning: listening on {options.host} (--allow-network): every machine that reaches this one can "
+                 "read the answer keys (/__examsite/keys/) and the submissions (/__examsite/submissions)")
         result = live.start()
         for diagnostic in result.diagnostics:
             echo(str(diagnostic))

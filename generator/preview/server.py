@@ -11,15 +11,20 @@ and, while the input has errors, the overlay listing them. Everything of its own
 from __future__ import annotations
 
 import html
+import ipaddress
 import json
 import logging
 import mimetypes
+import socket
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Callable
+from urllib.parse import urlsplit
 
 from livereload import Server
-from tornado import web
+from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
+from livereload.server import LiveScriptInjector
+from tornado import escape, httputil, web
 
 from generator.preview.site import Result
 from generator.preview.submissions import StoreError, SubmissionStore
@@ -28,6 +33,68 @@ AID_FILES = {"preview-aid.js": "text/javascript; charset=utf-8", "preview-aid.cs
 AID_DIR = Path(__file__).parent / "aid"
 SUBMISSIONS_PATH = "/__examsite/submissions"
 MAX_SUBMISSION_BYTES = 5 * 1024 * 1024
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
+# livereload's snippet, as its own application() injects it: the page asks for livereload.js, which
+# opens the socket, on the port the page came from.
+LIVE_SCRIPT = ('<script type="text/javascript">(function(){var s=document.createElement("script");'
+               "var port=(window.location.port || (window.location.protocol == 'https:' ? 443: 80));"
+               's.src="//"+window.location.hostname+":"+port+ "/livereload.js?port=" + port;'
+               "document.head.appendChild(s);})();</script>")
+
+
+def _ip_literal(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name[1:-1] if name.startswith("[") else name)
+    except ValueError:
+        return False
+    return True
+
+
+def is_loopback(host: str) -> bool:
+    """Is `host` (as given to --host) reachable from this machine only?"""
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class HostGuard:
+    """The Host headers the preview answers. A page of another site whose name was made to point
+    at this machine (DNS rebinding) sends its own name as Host: refused, it reads no answer key.
+    A Host that is an IP address is no such name, so a server listening on every address (--host
+    0.0.0.0 --allow-network) answers any of its addresses, and the machine's name."""
+
+    names: frozenset[str]  # lower case; IPv6 addresses in brackets, as in a Host header
+    port: int
+    any_address: bool = False
+
+    @staticmethod
+    def serving(host: str, port: int) -> "HostGuard":
+        any_address = host in ("", "0.0.0.0", "::")
+        given = f"[{host}]" if ":" in host and not host.startswith("[") else host
+        names = {*LOOPBACK_NAMES, given.lower().rstrip(".")}
+        if any_address:
+            machine = socket.gethostname().lower()
+            names |= {machine, f"{machine}.local"}
+        return HostGuard(frozenset(names), port, any_address)
+
+    def allows(self, header: str) -> bool:
+        """Does a request with this Host header (name or [IPv6], then :port unless 80) come to us?"""
+        if header.startswith("["):
+            end = header.find("]") + 1
+            name, port = header[:end], header[end:] if end else ":"
+        else:
+            name, colon, number = header.partition(":")
+            port = colon + number
+        if port and not (port[0] == ":" and port[1:].isdigit()):
+            return False
+        if (int(port[1:]) if port else 80) != self.port or not name:
+            return False
+        name = name.lower().rstrip(".")
+        return name in self.names or (self.any_address and _ip_literal(name))
 
 
 @dataclass(frozen=True)
@@ -166,13 +233,25 @@ class GenerationHandler(_Handler):
         self.finish({"generation": published.serial, "errors": [str(d) for d in published.result.errors]})
 
 
+@web.stream_request_body
 class SubmissionsHandler(_Handler):
-    """The local submission endpoint: stores each POST's body as received."""
+    """The local submission endpoint: stores each POST's body as received. The body is taken as
+    it streams in, so one that says it is too large is refused before any of it is read."""
+
+    def prepare(self) -> None:
+        self._body = bytearray()
+        declared = self.request.headers.get("Content-Length", "0")
+        if not declared.isdigit() or int(declared) > MAX_SUBMISSION_BYTES:
+            raise web.HTTPError(413)
+
+    def data_received(self, chunk: bytes) -> None:
+        self._body += chunk
+        if len(self._body) > MAX_SUBMISSION_BYTES:  # sent in chunks, with no length said
+            raise web.HTTPError(413)
 
     def post(self) -> None:
         assert self.store is not None
-        if len(self.request.body) > MAX_SUBMISSION_BYTES:
-            raise web.HTTPError(413)
+        self.request.body = bytes(self._body)
         # What the runtime sends; a page of another site cannot send it without a CORS
         # preflight, which this endpoint never grants.
         if self.request.headers.get("Content-Type", "").split(";")[0].strip() != "application/json":
@@ -215,17 +294,60 @@ def handlers(preview: Preview, store: SubmissionStore, echo: Callable[[str], Non
     ]
 
 
+class MisdirectedHandler(web.RequestHandler):
+    """The answer to a request for another host: 421, and nothing of the preview."""
+
+    def prepare(self) -> None:
+        self.set_status(421, httputil.responses.get(421, "Misdirected Request"))
+        self.set_header("Content-Type", "text/plain; charset=utf-8")
+        self.finish("examsite serve answers only the host names it was started with\n")
+
+
+class GuardedApplication(web.Application):
+    """Every request, the live-reload socket's included, is checked against the host guard before
+    any handler sees it."""
+
+    def __init__(self, guard: HostGuard, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.guard = guard
+
+    def find_handler(self, request: httputil.HTTPServerRequest, **kwargs):  # type: ignore[no-untyped-def]
+        if not self.guard.allows(request.headers.get("Host", "")):
+            return self.get_handler_delegate(request, MisdirectedHandler)
+        return super().find_handler(request, **kwargs)
+
+
+class LiveSocket(LiveReloadHandler):
+    """livereload's socket, opened only from the preview's own pages (livereload accepts any origin)."""
+
+    def check_origin(self, origin: str) -> bool:
+        guard = self.application.guard  # type: ignore[attr-defined]
+        parts = urlsplit(origin)
+        return parts.scheme in ("http", "https") and guard.allows(parts.netloc)
+
+
 class DevServer(Server):
-    """livereload's Server with our handlers in place of its static file handler. (livereload
-    still adds its /livereload socket and injects its inline client snippet, which the seed's
+    """livereload's Server with our handlers in place of its static file handler, served by a
+    GuardedApplication. (The pages get livereload's inline client snippet, which the seed's
     script-src 'unsafe-inline' already allows: the preview adds nothing to script-src for it.)"""
 
-    def __init__(self, routes: list, watcher) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, routes: list, watcher, guard: HostGuard) -> None:  # type: ignore[no-untyped-def]
         super().__init__(watcher=watcher)
         self._routes = routes
+        self.guard = guard
 
-    def get_web_handlers(self, script):  # type: ignore[no-untyped-def]
-        return self._routes
+    def application(self, port, host, liveport=None, debug=None, live_css=True):  # type: ignore[no-untyped-def]
+        """livereload's own, on one port and without its /forcereload (which any page could
+        call), in a GuardedApplication that reads no request body larger than a submission."""
+        LiveReloadHandler.watcher = self.watcher
+        LiveReloadHandler.live_css = live_css
+
+        class Injector(LiveScriptInjector):
+            script = escape.utf8(LIVE_SCRIPT)
+
+        routes = [(r"/livereload", LiveSocket), (r"/livereload.js", LiveReloadJSHandler), *self._routes]
+        application = GuardedApplication(self.guard, routes, transforms=[Injector])
+        application.listen(port, address=host, max_body_size=MAX_SUBMISSION_BYTES)
 
     def _setup_logging(self) -> None:
         # livereload logs every poll and every browser at INFO; the command prints its own lines.

@@ -27,6 +27,7 @@ from generator.render.exam import ExamOutput, ExamRenderer
 from generator.render.pages import PageOptions
 from generator.site.config import SiteConfig, load_config
 from generator.site.exams import load_exam
+from generator.site.files import SiteFiles
 from generator.site.model import Exam
 from generator.site.validate import validate_exam, validate_site
 
@@ -169,7 +170,7 @@ class IncrementalSite:
         else:
             for source in sorted(to_read):
                 self._check_stop()
-                self._exams[source] = self._read(source, renderer)
+                self._exams[source] = self._read(source, config.files, renderer)
 
         site_diagnostics = Diagnostics()
         ordered = [self._exams[s] for s in config.exam_files]
@@ -227,11 +228,11 @@ class IncrementalSite:
                                             tuple(sorted(set(result.load_diagnostics + result.render_diagnostics))),
                                             dependencies)
 
-    def _read(self, source: Path, renderer: ExamRenderer | None) -> ExamState:
+    def _read(self, source: Path, files: SiteFiles, renderer: ExamRenderer | None) -> ExamState:
         previous = self._exams.get(source)
         kept = previous.output if previous else None
         diagnostics = Diagnostics()
-        exam = load_exam(source, diagnostics)
+        exam = load_exam(source, diagnostics, files)
         if exam is not None:
             validate_exam(exam, diagnostics)
         dependencies = exam_dependencies(exam) if exam is not None else \

@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from generator.diagnostics import ExamsiteError
+from generator.results.private import create_private
 
 DEFAULT_PATH = Path(".examsite") / "submissions.sqlite"
 SCHEMA = ("CREATE TABLE IF NOT EXISTS submissions "
@@ -63,6 +64,7 @@ class SubmissionStore:
     def _connect(self) -> sqlite3.Connection:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            create_private(self.path)  # candidates' answers: readable by their owner only
             connection = sqlite3.connect(self.path, timeout=10)
             connection.execute(SCHEMA)
         except (OSError, sqlite3.Error) as error:

@@ -44,7 +44,7 @@ class ExamRenderer:
         self.config = config
         self.assets: Mapping[str, Asset] = runtime_assets(config.proview.sdk, options.fake_proview)
         self.pages = PageRenderer(config, environment=make_environment(config),
-                                  markdown=MarkdownRenderer(diagnostics, config.requires_https), assets=self.assets,
+                                  markdown=MarkdownRenderer(diagnostics, config.requires_https, config.files), assets=self.assets,
                                   options=options)
 
     def exam(self, exam: Exam) -> ExamOutput:

@@ -18,6 +18,7 @@ from generator.render import cmark
 from generator.render.highlight import highlight_code
 from generator.render.mathml import MATHML_ATTRIBUTES, MATHML_TAGS, TexError, tex_to_mathml
 from generator.site.fields import closest
+from generator.site.files import Refused, SiteFiles
 from generator.site.model import Text
 
 ALLOWED_TAGS = {
@@ -90,9 +91,10 @@ def _sanitized(converted: str) -> str:
 class MarkdownRenderer:
     """Renders the Markdown of one build; holds that build's caches (one per process)."""
 
-    def __init__(self, diagnostics: Diagnostics, https_only: bool) -> None:
+    def __init__(self, diagnostics: Diagnostics, https_only: bool, files: SiteFiles) -> None:
         self.diagnostics = diagnostics
         self.https_only = https_only
+        self.files = files  # what images may be read
         self._hashes: dict[Path, str | None] = {}
         self._text: Text | None = None  # the text being rendered, for messages about its formulas
 
@@ -195,11 +197,16 @@ class MarkdownRenderer:
             self.diagnostics.error(position, f"image '{src}' must be a file next to the exam or an https URL")
             return src
         # cmark percent-encodes what a URL cannot hold ("my figure.svg" -> "my%20figure.svg").
-        path = (text.base_dir / unquote(parts.path)).resolve()
+        written = text.base_dir / unquote(parts.path)
+        path = written.resolve()
         if path.suffix.lower() not in IMAGE_SUFFIXES:
             self.diagnostics.error(position, f"image '{src}' is not an image file ({', '.join(sorted(IMAGE_SUFFIXES))})")
             return src
-        digest = self._digest(path)
+        try:
+            digest = self._digest(written, path, src)
+        except Refused as error:
+            self.diagnostics.error(position, str(error))
+            return src
         if digest is None:
             self.diagnostics.error(position, f"image file '{src}' not found (looked in {shown_path(path.parent)})"
                                              + _closest_file_hint(path))
@@ -208,10 +215,12 @@ class MarkdownRenderer:
         images.append(image)
         return asset_prefix + image.name
 
-    def _digest(self, path: Path) -> str | None:
+    def _digest(self, written: Path, path: Path, src: str) -> str | None:
+        """The short digest of the image `written` (resolved: `path`); None when it cannot be read,
+        Refused when it may not be."""
         if path not in self._hashes:
             try:
-                self._hashes[path] = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+                self._hashes[path] = hashlib.sha256(self.files.read_bytes(written, "image", src)).hexdigest()[:16]
             except OSError:
                 self._hashes[path] = None
         return self._hashes[path]

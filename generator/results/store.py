@@ -21,6 +21,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Mapping
 
+from .private import create_private
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS callbacks (
     id INTEGER PRIMARY KEY,
@@ -79,8 +81,9 @@ class Store:
 
     def _connect(self) -> sqlite3.Connection:
         try:
+            create_private(self.path)  # candidates' ratings: readable by their owner only
             connection = sqlite3.connect(self.path, timeout=10)
-        except sqlite3.Error as exc:
+        except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"{self.path}: cannot open database: {exc}") from None
         connection.row_factory = sqlite3.Row
         return connection

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from . import i18n
 from generator.diagnostics import Diagnostics, Position, shown_path
 from generator.site.fields import LANGUAGE_CODE, Fields, closest, type_name
+from generator.site.files import DEFAULT_MAX_FILE_BYTES, Refused, SiteFiles
 from generator.site.source import YList, YMap, load_yaml
 
 ENVIRONMENTS = ("dev", "staging", "prod")
@@ -60,6 +61,8 @@ class SiteConfig:
     proview: ProviewConfig
     submission_url: str
     exam_files: tuple[Path, ...]
+    # The folders a build may read from and its limit per file (exams.yaml `include_roots`, `limits`).
+    files: SiteFiles
     templates_dir: Path | None = None
     # exams.yaml `messages`: {lang: {key: text}} over the package's catalogues (i18n.py).
     messages: i18n.Overrides = ()
@@ -165,9 +168,15 @@ def load_config(path: Path, env_name: str | None, diagnostics: Diagnostics,
     environ = os.environ if environ is None else environ
     shown = shown_path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = SiteFiles.of(path.parent).read_text(path, "the site configuration", shown)
+    except Refused as error:
+        diagnostics.error(Position(shown, 1, 1), str(error))
+        return None
     except OSError as error:
         diagnostics.error(Position(shown, 1, 1), f"cannot read the site configuration: {error.strerror}")
+        return None
+    except ValueError:
+        diagnostics.error(Position(shown, 1, 1), "the site configuration is not UTF-8 text")
         return None
     tree = load_yaml(_protect_variables(text), shown, diagnostics)
     if tree is None:
@@ -177,7 +186,8 @@ def load_config(path: Path, env_name: str | None, diagnostics: Diagnostics,
     top = Fields.of(tree, Position(shown, 1, 1), "the site configuration", diagnostics)
     if top is None:
         return None
-    top.check_unknown(("site", "proview", "submission", "exams", "environments", "messages"))
+    top.check_unknown(("site", "proview", "submission", "exams", "environments", "messages", "include_roots",
+                       "limits"))
 
     environments = top.mapping_of("environments", "'environments'")
     if environments is not None:
@@ -225,11 +235,12 @@ def load_config(path: Path, env_name: str | None, diagnostics: Diagnostics,
         position = tree["proview"].value_at("loader_url") if isinstance(tree.get("proview"), YMap) else top.pos
         check_url(proview.loader_url, position, "proview.loader_url", requires_https, diagnostics)
 
-    exam_files = _exam_files(top, path.parent, diagnostics)
+    files = _site_files(top, path.parent, diagnostics)
+    exam_files = _exam_files(top, path.parent, files, diagnostics)
     messages = _load_messages(top, diagnostics)
+    templates = _templates(path.parent, files, Position(shown, 1, 1), diagnostics)
     if diagnostics.has_errors or proview is None:
         return None
-    templates = path.parent / "templates"
     return SiteConfig(
         path=path,
         title=title,
@@ -237,7 +248,8 @@ def load_config(path: Path, env_name: str | None, diagnostics: Diagnostics,
         proview=proview,
         submission_url=submission_url,
         exam_files=exam_files,
-        templates_dir=templates if templates.is_dir() else None,
+        files=files,
+        templates_dir=templates,
         messages=messages,
     )
 
@@ -346,15 +358,17 @@ def _load_messages(top: Fields, diagnostics: Diagnostics) -> i18n.Overrides:
     return tuple(sorted(result))
 
 
-def _glob_files(root: Path, pattern: str) -> list[Path]:
+def _glob_files(root: Path, pattern: str, plain: set[Path] | None = None) -> list[Path]:
     """The files `pattern` matches under `root`, as Path.glob finds them, sorted by their parts
     (Path's own order, 30 times cheaper than comparing Paths). Matched a folder at a time with
     os.scandir, whose entries know whether they are files: Path.glob and a stat of each match
-    cost a rebuild of 1000 exams 15 ms. Recursive and absolute patterns go to Path.glob."""
+    cost a rebuild of 1000 exams 15 ms. Recursive and absolute patterns go to Path.glob.
+    `plain` gets the matches known to be no symlink, as their folder's entries tell for free."""
     parts = pattern.split("/")
     if "**" in parts or "" in parts:
         return sorted((p for p in root.glob(pattern) if p.is_file()), key=lambda p: p.parts)
     folders = [str(root)]
+    no_links: set[str] = set()
     for depth, part in enumerate(parts):
         last = depth == len(parts) - 1
         if not any(c in part for c in "*?["):
@@ -365,29 +379,97 @@ def _glob_files(root: Path, pattern: str) -> list[Path]:
         for folder in folders:
             try:
                 with os.scandir(folder) as entries:
-                    matched.extend(entry.path for entry in entries if fnmatchcase(entry.name, part)
-                                   and (entry.is_file() if last else entry.is_dir()))
+                    for entry in entries:
+                        if fnmatchcase(entry.name, part) and (entry.is_file() if last else entry.is_dir()):
+                            matched.append(entry.path)
+                            if last and not entry.is_symlink():
+                                no_links.add(entry.path)
             except OSError:  # not a folder, or unreadable: nothing matches in it
                 continue
         folders = matched
     folders.sort(key=lambda path: path.split("/"))  # as by parts: they share one prefix
-    return [Path(path) for path in folders]
+    found = [Path(path) for path in folders]
+    if plain is not None:
+        plain.update(path for path, name in zip(found, folders) if name in no_links)
+    return found
 
 
-def _exam_files(top: Fields, root: Path, diagnostics: Diagnostics) -> tuple[Path, ...]:
+def _site_files(top: Fields, folder: Path, diagnostics: Diagnostics) -> SiteFiles:
+    """`include_roots`: folders besides exams.yaml's that exams may read, relative to it; `limits`."""
+    roots = [folder.resolve()]
+    entries = top.sequence("include_roots")
+    for index, entry in enumerate(entries or ()):
+        position = entries.item_at(index)  # type: ignore[union-attr]
+        if not isinstance(entry, str) or not entry.strip():
+            diagnostics.error(position, "each entry of 'include_roots' must be a folder, relative to exams.yaml")
+            continue
+        root = (folder / entry).resolve()
+        if not root.is_dir():
+            diagnostics.error(position, f"'include_roots' lists '{entry}', which is not a folder")
+            continue
+        roots.append(root)
+    max_file_bytes = DEFAULT_MAX_FILE_BYTES
+    limits = top.mapping_of("limits", "'limits'")
+    if limits is not None:
+        limits.check_unknown(("max_file_bytes",))
+        max_file_bytes = limits.integer("max_file_bytes", DEFAULT_MAX_FILE_BYTES, minimum=1) or DEFAULT_MAX_FILE_BYTES
+    return SiteFiles(tuple(roots), max_file_bytes)
+
+
+def _templates(folder: Path, files: SiteFiles, position: Position, diagnostics: Diagnostics) -> Path | None:
+    """The site's templates/ folder, when it has one; its files too are read by the build."""
+    templates = folder / "templates"
+    if not templates.is_dir():
+        return None
+    for parent, folders, names in os.walk(templates):
+        for name in folders + names:
+            path = Path(parent, name)
+            try:
+                files.confined(path, "the template", shown_path(path))
+            except Refused as error:
+                diagnostics.error(position, str(error))
+    return templates
+
+
+def _exam_files(top: Fields, root: Path, files: SiteFiles, diagnostics: Diagnostics) -> tuple[Path, ...]:
     patterns = top.sequence("exams", required=True)
     if patterns is None:
         return ()
     found: list[Path] = []
+    folders: dict[str, bool] = {}  # folder -> whether it resolves inside the site's folders
+    plain: set[Path] = set()  # matches known to be no symlink
     for index, pattern in enumerate(patterns):
         position = patterns.item_at(index)
         if not isinstance(pattern, str) or not pattern:
             diagnostics.error(position, "each entry of 'exams' must be a file name or a glob such as exams/*.yaml")
             continue
-        matches = _glob_files(root, pattern) if any(c in pattern for c in "*?[") \
+        matches = _glob_files(root, pattern, plain) if any(c in pattern for c in "*?[") \
             else ([root / pattern] if (root / pattern).is_file() else [])
         if not matches:
             diagnostics.error(position, f"no exam file matches '{pattern}'")
+        matches = _confined(files, matches, root, position, diagnostics, folders, plain)
         seen = set(found)  # a set: `in` on the list made 500 exam files cost 125,000 comparisons
         found.extend(m for m in matches if m not in seen)
     return tuple(found)
+
+
+def _confined(files: SiteFiles, matches: list[Path], root: Path, position: Position, diagnostics: Diagnostics,
+              folders: dict[str, bool], plain: set[Path]) -> list[Path]:
+    """The matches inside the site's folders; each other one is an error. A folder is resolved once;
+    a file in it that is known to be no link is then inside too (resolving each of 1000 exam files,
+    or asking whether it is a link, cost a rebuild 30 ms)."""
+    kept = []
+    for match in matches:
+        folder = os.path.dirname(match)
+        if folder not in folders:
+            folders[folder] = files.inside(Path(folder))
+        if folders[folder] and match in plain:
+            kept.append(match)
+            continue
+        try:
+            files.confined(match, "the exam file", os.path.relpath(match, root))
+        except Refused as error:
+            diagnostics.error(position, str(error))
+            continue
+        kept.append(match)
+    return kept

@@ -12,6 +12,7 @@ from typing import Any
 
 from generator.diagnostics import Diagnostics, Position, shown_path
 from generator.site.fields import LANGUAGE_CODE, Fields, type_name
+from generator.site.files import Refused, SiteFiles
 from generator.site.model import QUESTION_TYPES, Accommodation, Choice, Exam, Part, PartItem, Pool, PoolDraw, Question, Text
 from generator.site.source import YList, YMap, load_yaml, split_front_matter
 
@@ -26,11 +27,12 @@ COMMON_QUESTION_KEYS = ("id", "type", "prompt", "points")
 
 
 class _ExamReader:
-    def __init__(self, path: Path, shown: str, diagnostics: Diagnostics) -> None:
+    def __init__(self, path: Path, shown: str, diagnostics: Diagnostics, files: SiteFiles) -> None:
         self.path = path
         self.shown = shown
         self.base_dir = path.parent
         self.diagnostics = diagnostics
+        self.files = files
 
     # Markdown ---------------------------------------------------------------------------------
 
@@ -38,9 +40,15 @@ class _ExamReader:
         """Read a referenced .md file: (body, where the body starts, its folder, front matter or None)."""
         file = (self.base_dir / name)
         try:
-            text = file.read_text(encoding="utf-8")
+            text = self.files.read_text(file, "Markdown file", name)
+        except Refused as error:
+            self.diagnostics.error(position, str(error))
+            return None
         except OSError:
             self.diagnostics.error(position, f"Markdown file '{name}' not found (looked in {self.shown_dir()})")
+            return None
+        except ValueError:
+            self.diagnostics.error(position, f"Markdown file '{name}' is not UTF-8 text")
             return None
         front, body, body_line = split_front_matter(text)
         return body, Position(shown_path(file), body_line, 1), file.parent, front
@@ -67,9 +75,15 @@ class _ExamReader:
 
     def exam(self) -> Exam | None:
         try:
-            source = self.path.read_text(encoding="utf-8")
+            source = self.files.read_text(self.path, "the exam file", self.shown)
+        except Refused as error:
+            self.diagnostics.error(Position(self.shown, 1, 1), str(error))
+            return None
         except OSError as error:
             self.diagnostics.error(Position(self.shown, 1, 1), f"cannot read the exam file: {error.strerror}")
+            return None
+        except ValueError:
+            self.diagnostics.error(Position(self.shown, 1, 1), "the exam file is not UTF-8 text")
             return None
         tree = load_yaml(source, self.shown, self.diagnostics)
         if tree is None:
@@ -310,6 +324,7 @@ def _letters(index: int) -> str:
     return name
 
 
-def load_exam(path: Path, diagnostics: Diagnostics) -> Exam | None:
-    """Read one exam file; None when it cannot be read at all. Problems go to `diagnostics`."""
-    return _ExamReader(path, shown_path(path), diagnostics).exam()
+def load_exam(path: Path, diagnostics: Diagnostics, files: SiteFiles) -> Exam | None:
+    """Read one exam file, and the files it names from among `files`; None when it cannot be read
+    at all. Problems go to `diagnostics`."""
+    return _ExamReader(path, shown_path(path), diagnostics, files).exam()

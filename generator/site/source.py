@@ -4,10 +4,15 @@ The tree is composed by libyaml's C loader when it is present (about six times f
 pure-Python one on a large corpus, and its nodes keep line and column), then converted to plain
 dicts and lists that carry positions. PyYAML silently keeps the last of two equal keys; here a
 duplicate key is an error.
+
+An exam may come from anyone (a pull request a pipeline builds), so the loader is bounded: nesting
+deeper than MAX_DEPTH and aliases that would repeat more than MAX_ALIAS_VALUES values are errors,
+found before they cost the machine its memory or the process its stack.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -17,6 +22,32 @@ from generator.diagnostics import Diagnostics, Position
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STR_TAG = "tag:yaml.org,2002:str"
+# A real exam nests under 10 levels. The converter recurses, three frames a level: 100 levels stay
+# far below Python's recursion limit.
+MAX_DEPTH = 100
+# Aliases (*name) that repeat an anchored list or mapping (&name) copy it: nine levels of nine
+# aliases each make 387 million values from 100 lines. Reusing a few choices stays far below this.
+MAX_ALIAS_VALUES = 100_000
+# libyaml composes recursively, in C: some 40,000 levels overflow the stack and kill the process
+# (PyYAML's own composer, without libyaml, recurses in Python). Text that may nest deeper than this
+# is first measured through the parser's events, which it reads without recursing.
+_COMPOSE_SAFE_DEPTH = 5_000 if _Loader is not yaml.SafeLoader else MAX_DEPTH
+_BLOCK_PREFIX = re.compile(r"^[ ]*(?:[-?:][ ]+)*", re.M)
+_COLLECTION_START = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
+_COLLECTION_END = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
+
+
+def _too_deep(depth: int) -> str:
+    return f"the YAML here is nested more than {depth} levels deep; an exam needs a handful of levels"
+
+
+class _Refused(Exception):
+    """The document is too nested or expands too much to be read; one error, at `position`."""
+
+    def __init__(self, position: Position, message: str) -> None:
+        super().__init__(message)
+        self.position = position
+        self.message = message
 
 
 class YMap(dict):
@@ -53,6 +84,10 @@ class _Converter:
         self.line_offset = line_offset
         self.diagnostics = diagnostics
         self.constructor = SafeConstructor()
+        self._seen: set[int] = set()  # the collections converted once: another visit is an alias
+        self._open: set[int] = set()  # the collections being converted: an alias to one is a loop
+        self._copied = 0  # values made by repeating aliased collections
+        self._copying_at: Position | None = None  # the anchor of the first alias repeated
 
     def pos(self, node: yaml.Node) -> Position:
         return _position(self.path, node.start_mark, self.line_offset)
@@ -64,32 +99,12 @@ class _Converter:
             return Position(position.path, position.line + 1, position.col)
         return position
 
-    def convert(self, node: yaml.Node) -> Any:
-        if isinstance(node, yaml.MappingNode):
-            result = YMap()
-            result.pos, result.key_pos, result.value_pos = self.pos(node), {}, {}
-            for key_node, value_node in node.value:
-                if not isinstance(key_node, yaml.ScalarNode):
-                    self.diagnostics.error(self.pos(key_node), "a key must be a plain name")
-                    continue
-                key = str(key_node.value)
-                if key in result:
-                    first = result.key_pos[key]
-                    self.diagnostics.error(
-                        self.pos(key_node),
-                        f"duplicate key '{key}' (first given at line {first.line}); "
-                        "YAML would silently keep only the last one",
-                    )
-                    continue
-                result[key] = self.convert(value_node)
-                result.key_pos[key] = self.pos(key_node)
-                result.value_pos[key] = self.value_pos(value_node)
-            return result
-        if isinstance(node, yaml.SequenceNode):
-            items = YList(self.convert(item) for item in node.value)
-            items.pos = self.pos(node)
-            items.item_pos = [self.value_pos(item) for item in node.value]
-            return items
+    def convert(self, node: yaml.Node, depth: int = 1, copying: bool = False) -> Any:
+        """`node` as plain values. `copying`: `node` lies inside a second use of an aliased collection."""
+        if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+            return self.collection(node, depth, copying)
+        if copying:
+            self.count_copy()
         if node.tag == _STR_TAG:
             return node.value
         try:
@@ -98,6 +113,81 @@ class _Converter:
             self.diagnostics.error(self.pos(node), f"cannot read this value: {error}")
             return None
 
+    def count_copy(self) -> None:
+        self._copied += 1
+        if self._copied > MAX_ALIAS_VALUES:
+            assert self._copying_at is not None
+            raise _Refused(self._copying_at, f"aliases (*name) repeat the value anchored here (&name) and the values "
+                                           f"it holds more than {MAX_ALIAS_VALUES:,} times in all; aliases are for "
+                                           "reusing a few values: write them out instead")
+
+    def collection(self, node: yaml.MappingNode | yaml.SequenceNode, depth: int, copying: bool) -> Any:
+        if depth > MAX_DEPTH:
+            raise _Refused(self.pos(node), _too_deep(MAX_DEPTH))
+        identity = id(node)  # aliases share the anchored node itself
+        if identity in self._open:
+            raise _Refused(self.pos(node), "this value holds an alias (*name) to itself (&name), which never ends")
+        if identity in self._seen and not copying:
+            copying = True
+            self._copying_at = self._copying_at or self.pos(node)
+        if copying:
+            self.count_copy()
+        self._seen.add(identity)
+        self._open.add(identity)
+        if isinstance(node, yaml.MappingNode):
+            result = self.mapping(node, depth, copying)
+        else:
+            result = YList(self.convert(item, depth + 1, copying) for item in node.value)
+            result.pos = self.pos(node)
+            result.item_pos = [self.value_pos(item) for item in node.value]
+        self._open.discard(identity)
+        return result
+
+    def mapping(self, node: yaml.MappingNode, depth: int, copying: bool) -> YMap:
+        result = YMap()
+        result.pos, result.key_pos, result.value_pos = self.pos(node), {}, {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.diagnostics.error(self.pos(key_node), "a key must be a plain name")
+                continue
+            key = str(key_node.value)
+            if key in result:
+                first = result.key_pos[key]
+                self.diagnostics.error(
+                    self.pos(key_node),
+                    f"duplicate key '{key}' (first given at line {first.line}); "
+                    "YAML would silently keep only the last one",
+                )
+                continue
+            result[key] = self.convert(value_node, depth + 1, copying)
+            result.key_pos[key] = self.pos(key_node)
+            result.value_pos[key] = self.value_pos(value_node)
+        return result
+
+
+def _nesting_bound(text: str) -> int:
+    """At least as many levels as `text` nests, cheaply: flow collections nest no deeper than their
+    brackets are many, and a block collection stands at most two levels per column of indentation
+    and of `- `, `? ` and `: ` before it on its line."""
+    if len(text) < _COMPOSE_SAFE_DEPTH:  # a level takes at least one character
+        return len(text)
+    flow = text.count("[") + text.count("{")
+    block = max((len(match.group()) for match in _BLOCK_PREFIX.finditer(text)), default=0)
+    return flow + 2 * block + 2
+
+
+def _check_nesting(text: str, path: str, line_offset: int) -> None:
+    """Raise _Refused at the first collection nested deeper than MAX_DEPTH, reading the parser's
+    events (libyaml's parser keeps its own stack, unlike its composer)."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, _COLLECTION_START):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise _Refused(_position(path, event.start_mark, line_offset), _too_deep(MAX_DEPTH))
+        elif isinstance(event, _COLLECTION_END):
+            depth -= 1
+
 
 def load_yaml(text: str, path: str, diagnostics: Diagnostics, line_offset: int = 0) -> Any:
     """Parse one YAML document; syntax errors and duplicate keys go to `diagnostics`.
@@ -105,7 +195,12 @@ def load_yaml(text: str, path: str, diagnostics: Diagnostics, line_offset: int =
     Returns None when the document is empty or cannot be parsed.
     """
     try:
+        if _nesting_bound(text) > _COMPOSE_SAFE_DEPTH:
+            _check_nesting(text, path, line_offset)
         node = yaml.compose(text, Loader=_Loader)
+    except _Refused as refused:
+        diagnostics.error(refused.position, refused.message)
+        return None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         position = _position(path, mark, line_offset) if mark else Position(path, 1, 1)
@@ -117,7 +212,11 @@ def load_yaml(text: str, path: str, diagnostics: Diagnostics, line_offset: int =
         return None
     if node is None:
         return None
-    return _Converter(path, line_offset, diagnostics).convert(node)
+    try:
+        return _Converter(path, line_offset, diagnostics).convert(node)
+    except _Refused as refused:
+        diagnostics.error(refused.position, refused.message)
+        return None
 
 
 def split_front_matter(text: str) -> tuple[str | None, str, int]:

@@ -13,12 +13,13 @@ from generator.render.markdown import MarkdownRenderer
 from generator.diagnostics import Diagnostics, Position
 from generator.render.highlight import CODE_BACKGROUND, MIN_CONTRAST, contrast, stylesheet
 from generator.render.mathml import TexError, tex_to_mathml
+from generator.site.files import SiteFiles
 from generator.site.model import Text
 
 
 def render(source: str, line: int = 10):
     diagnostics = Diagnostics()
-    rendered = MarkdownRenderer(diagnostics, https_only=True).render(
+    rendered = MarkdownRenderer(diagnostics, https_only=True, files=SiteFiles.of(Path("."))).render(
         Text(source, Position("exam.yaml", line, 5), Path(".")), "../assets/")
     return rendered.html, [str(d) for d in diagnostics.items]
 
@@ -102,7 +103,7 @@ def test_commonmark_nests_lists_by_two_spaces():
 def test_local_image_names_with_spaces_are_found(tmp_path):
     (tmp_path / "my figure.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>')
     diagnostics = Diagnostics()
-    rendered = MarkdownRenderer(diagnostics, https_only=True).render(
+    rendered = MarkdownRenderer(diagnostics, https_only=True, files=SiteFiles.of(tmp_path)).render(
         Text("![A figure](<my figure.svg>)", Position("exam.yaml", 1, 1), tmp_path), "../assets/")
     assert diagnostics.items == [] and rendered.images[0].source == tmp_path / "my figure.svg"
 
@@ -175,7 +176,7 @@ def test_rendering_does_not_leak_memory():
     over a large build, or a long preview, that was hundreds of MB."""
     texts = [f"Text {i} with *emphasis*, `code` and a [link](https://example.edu/{i}).\n\n"
              "| a | b |\n| -: | --- |\n| 1 | 2 |\n\n- one\n- two\n" for i in range(2000)]
-    renderer = MarkdownRenderer(Diagnostics(), https_only=True)
+    renderer = MarkdownRenderer(Diagnostics(), https_only=True, files=SiteFiles.of(Path(".")))
 
     def render_all() -> None:
         for index, source in enumerate(texts):

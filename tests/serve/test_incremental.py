@@ -11,8 +11,9 @@ from generator.build.run import RunOptions, render_site
 from generator.site.config import load_config
 from generator.preview.site import IncrementalSite, preview_options
 from generator.diagnostics import Diagnostics
-from generator.site.exams import load_exam
 from generator.preview.watch import affected, exam_dependencies
+from generator.site.exams import load_exam
+from generator.site.files import SiteFiles
 
 from .conftest import copy_examples, save
 
@@ -173,7 +174,7 @@ def test_exam_dependencies_include_raw_html_and_reference_images(site):
                "  - id: p1\n    type: true_false\n    answer: true\n    prompt: |\n"
                '      <img src="images/a.png" alt="A">\n\n      ![B][b]\n\n      [b]: images/b.png\n\n'
                "      ![Remote](https://example.edu/c.png)\n")
-    loaded = load_exam(exam, Diagnostics())
+    loaded = load_exam(exam, Diagnostics(), SiteFiles.of(site))
     names = {p.name for p in exam_dependencies(loaded)}
     assert names == {"pictures.yaml", "a.png", "b.png"}  # the remote image is no file to watch
 
