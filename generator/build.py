@@ -109,7 +109,8 @@ class SiteRenderer:
         self.assets = runtime if runtime is not None else runtime_assets(config.proview.sdk, options.fake_proview)
         compiled = CompiledTemplates(*compiled_templates) if compiled_templates is not None else None
         self.pages = PageRenderer(config, make_environment(config, compiled),
-                                  MarkdownRenderer(diagnostics, config.requires_https), self.assets, options)
+                                  MarkdownRenderer(diagnostics, config.requires_https, config.markdown),
+                                  self.assets, options)
 
     def exam(self, exam: Exam, known: Mapping[str, str] | None = None) -> ExamOutput:
         """The exam's output. `known`: fragments of an earlier version of it (content.py), to

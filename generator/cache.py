@@ -44,7 +44,7 @@ ASSET_SOURCES = PACKAGE_DIR / "assets"  # as assets.ASSET_DIR, without importing
 PRUNE_AFTER_DAYS = 14
 MTIME_SLACK_SECONDS = 2.0  # file systems with 1-2 s timestamps
 # Libraries whose output ends up in pages: a new version may render differently.
-RENDERING_LIBRARIES = ("cmarkgfm", "nh3", "jinja2", "markupsafe", "pygments", "latex2mathml", "pyyaml")
+RENDERING_LIBRARIES = ("cmarkgfm", "markdown", "nh3", "jinja2", "markupsafe", "pygments", "latex2mathml", "pyyaml")
 
 
 def cache_dir(config_path: Path) -> Path:
@@ -107,6 +107,10 @@ def site_salt(config: SiteConfig, options: PageOptions) -> bytes:
     # A new field counts by default.
     hasher.update(repr(dataclasses.replace(config, exam_files=())).encode() + b"\0")
     hasher.update(repr(options).encode() + b"\0")
+    if config.markdown.engine == "python-markdown":  # the engine and its settings are in the configuration
+        from .pymarkdown import extension_packages
+
+        hasher.update(",".join(extension_packages(config.markdown.extensions)).encode() + b"\0")
     # examsite's own code: a development change without a version bump must not reuse old pages.
     _files_digest(hasher, PACKAGE_DIR, "*.py")
     # The runtime's sources. With the code above, Pygments' version and the options, they make the

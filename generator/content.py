@@ -1,6 +1,8 @@
 """Markdown -> safe HTML: sanitized raw HTML, checked and content-hashed images.
 
-The dialect is CommonMark with tables and ~~strikethrough~~ (cmark-gfm, through cmarkgfm), plus $math$.
+The dialect is CommonMark with tables and ~~strikethrough~~ (cmark-gfm, through cmarkgfm), plus $math$;
+or, when exams.yaml chooses it, Python-Markdown with the extensions it names (pymarkdown.py). Whichever
+engine converts, the same sanitizing, image checks, math and highlighting follow.
 """
 
 from __future__ import annotations
@@ -10,12 +12,16 @@ import html
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 from urllib.parse import quote, unquote, urlsplit
 
+from .config import MarkdownConfig
 from .diagnostics import Diagnostics, Position, shown_path
 from .mathml import MATHML_ATTRIBUTES, MATHML_TAGS, TexError, tex_to_mathml
 from .model import Text
+
+if TYPE_CHECKING:
+    from .pymarkdown import Converter
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em", "h1", "h2", "h3", "h4",
@@ -24,11 +30,13 @@ ALLOWED_TAGS = {
 }
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
+    "abbr": {"title"},
     "img": {"src", "alt", "title", "width", "height"},
     "code": {"class"},
     "pre": {"class"},
     "span": {"class"},
     "div": {"class"},
+    "p": {"class"},  # Python-Markdown's admonition titles
     "th": {"align", "colspan", "rowspan"},
     "td": {"align", "colspan", "rowspan"},
     "ol": {"start"},
@@ -87,9 +95,12 @@ def _sanitized(converted: str) -> str:
 class MarkdownRenderer:
     """Renders the Markdown of one build; holds that build's caches (one per process)."""
 
-    def __init__(self, diagnostics: Diagnostics, https_only: bool) -> None:
+    def __init__(self, diagnostics: Diagnostics, https_only: bool,
+                 engine: MarkdownConfig = MarkdownConfig()) -> None:
         self.diagnostics = diagnostics
         self.https_only = https_only
+        self.engine = engine
+        self._python_markdown: Converter | None = None  # made at the first text it converts
         self._hashes: dict[Path, str | None] = {}
         self._text: Text | None = None  # the text being rendered, for messages about its formulas
         self.known: Mapping[str, str] = {}  # fragments: HTML by fragment_key, from an earlier build
@@ -103,7 +114,8 @@ class MarkdownRenderer:
     def render(self, text: Text, asset_prefix: str) -> Rendered:
         """HTML for `text`; `asset_prefix` is the relative URL of the output's assets/ from the page."""
         source = text.source.strip()
-        if not _MARKDOWN_SYNTAX.search(source):
+        # Python-Markdown's extensions may change any text ("smarty" turns -- into a dash).
+        if not _MARKDOWN_SYNTAX.search(source) and (self.engine.engine == "cmark-gfm" or not source):
             return Rendered(f"<p>{html.escape(source, quote=False)}</p>" if source else "")
         key = fragment_key(source)
         known = self.known.get(key)
@@ -142,9 +154,7 @@ class MarkdownRenderer:
         return Rendered(clean, tuple(images), tuple(sorted(set(origins))))
 
     def _convert(self, source: str) -> tuple[str, bool]:
-        """cmark's HTML for `source`, with formulas and highlighted code; True when it needs no sanitizing."""
-        from . import cmark  # here: an exam whose texts are all known fragments needs no Markdown engine
-
+        """The engine's HTML for `source`, with formulas and highlighted code; True when it needs no sanitizing."""
         formulas: list[re.Match] = []
         # "$" first: MATH_PATTERN takes as long as cmark to find nothing. Not where cmark could write
         # a placeholder of the text's own (no math then: rare and safe); cmark decodes character
@@ -157,10 +167,16 @@ class MarkdownRenderer:
                 self.diagnostics.warning(self._text.position, "this text holds the private-use character U+E000, "
                                                               "so its $...$ formulas are shown as written; remove "
                                                               "that character to get math")
-        converted = cmark.to_html(source).rstrip("\n")
-        # Raw HTML (and autolinks, which cmark does not check) all start with "<".
-        trusted = not formulas and "<" not in source and all(
-            _allowed_link(html.unescape(url)) for url in _URL.findall(converted))
+        if self.engine.engine == "cmark-gfm":
+            from . import cmark  # here: an exam whose texts are all known fragments needs no Markdown engine
+
+            converted = cmark.to_html(source).rstrip("\n")
+            # Raw HTML (and autolinks, which cmark does not check) all start with "<".
+            trusted = not formulas and "<" not in source and all(
+                _allowed_link(html.unescape(url)) for url in _URL.findall(converted))
+        else:
+            # Always sanitized: an extension may write any attribute (attr_list: {: onclick=...}).
+            converted, trusted = self._python_markdown_html(source), False
 
         def put_back(match: re.Match) -> str:
             if match.group(1) is not None:  # code or a tag: the formula as written
@@ -174,6 +190,13 @@ class MarkdownRenderer:
         if "<pre><code" in converted:  # after putting back the formulas in code
             converted = _CODE_BLOCK.sub(_highlight, converted)
         return converted, trusted
+
+    def _python_markdown_html(self, source: str) -> str:
+        if self._python_markdown is None:
+            from .pymarkdown import Converter
+
+            self._python_markdown = Converter(self.engine.extensions, self.engine.extension_configs)
+        return self._python_markdown.to_html(source)
 
     def math(self, tex: str, display: bool) -> str:
         """MathML for a formula of the text being rendered; invalid TeX is an error at its line."""
