@@ -45,6 +45,8 @@ ALLOWED_ATTRIBUTES = {
 ALLOWED_TAGS |= MATHML_TAGS
 URL_SCHEMES = {"https", "http", "mailto"}
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif"}
+# Anything an HTML parser could read as an id attribute ("ID =" too); more is harmless.
+_ID_ATTRIBUTE = re.compile(r"\bid\s*=", re.I)
 _IMG_TAG = re.compile(r"<img\b[^>]*>")
 _ATTRIBUTE = re.compile(r'([a-z-]+)="([^"]*)"')
 # Text with none of these characters renders to a plain paragraph: no Markdown pass needed.
@@ -85,11 +87,24 @@ class Rendered:
     remote_origins: tuple[str, ...] = ()
 
 
-def _sanitized(converted: str) -> str:
+def _sanitized(converted: str, key: str) -> str:
+    """`converted` with what is not allowed removed. Ids (Python-Markdown's footnotes, attr_list's
+    {#id}, raw HTML) are kept only with a prefix of the text's own, as are the text's links to
+    them: its footnotes work, and no id can be one of the page's own or another text's."""
     import nh3  # here: a rebuild whose texts are known fragments, or need no sanitizing, needs none
 
-    return nh3.clean(converted, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES,
-                     clean_content_tags={"script", "style"})  # nh3 writes rel="noopener noreferrer" on every link
+    attributes, rename = ALLOWED_ATTRIBUTES, None
+    if _ID_ATTRIBUTE.search(converted):  # else no id is allowed at all: no filter to call per attribute
+        prefix = f"t{key[:8]}-"
+        attributes = {**ALLOWED_ATTRIBUTES, "*": {"id"}}
+
+        def rename(tag: str, attribute: str, value: str) -> str:
+            if attribute == "id":
+                return prefix + value
+            return "#" + prefix + value[1:] if attribute == "href" and value.startswith("#") else value
+
+    return nh3.clean(converted, tags=ALLOWED_TAGS, attributes=attributes, attribute_filter=rename,
+                     url_schemes=URL_SCHEMES, clean_content_tags={"script", "style"})  # nh3 writes rel="noopener noreferrer" on every link
 
 
 class MarkdownRenderer:
@@ -131,7 +146,7 @@ class MarkdownRenderer:
             self._text = None
         # cmark escapes text and attributes, so a text without raw HTML or math, whose links all
         # use allowed schemes, needs no sanitizing (nh3 was a tenth of the build).
-        clean = _LINK_OPEN.sub(r'<a\1 rel="noopener noreferrer">', converted) if trusted else _sanitized(converted)
+        clean = _LINK_OPEN.sub(r'<a\1 rel="noopener noreferrer">', converted) if trusted else _sanitized(converted, key)
         self._check_structure(text, clean)
         if "<img" not in clean:
             if self.made is not None and len(self.diagnostics) == problems:

@@ -4,6 +4,7 @@ sanitizing, math, highlighting and image checks after either; the cache keyed by
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import time
 from pathlib import Path
@@ -62,7 +63,10 @@ def test_admonition_definition_list_and_footnote_render_and_are_sanitized():
     assert '<div class="admonition note">\n<p class="admonition-title">Careful</p>' in html
     assert "<strong>every</strong>" in html
     assert "<dl>\n<dt>Facility</dt>\n<dd>The mean score over the maximum.</dd>\n</dl>" in html
-    assert '<a href="#fn:1" rel="noopener noreferrer">1</a></sup>' in html and "Its source." in html
+    # The footnote's link and its target share the text's own prefix: the link works.
+    reference = re.search(r'<sup id="(t[0-9a-f]{8}-)fnref:1"><a href="#(t[0-9a-f]{8}-)fn:1"', html)
+    assert reference and reference.group(1) == reference.group(2)
+    assert f'<li id="{reference.group(1)}fn:1">' in html and "Its source." in html
     assert "<math" in html  # formulas are placed before and after the engine as for cmark
     assert "<script" not in html and "alert(1)" not in html and "onclick" not in html and "steal" not in html
     assert 'onclick="steal()"' in Converter(EXTENSIONS, {}).to_html(source)  # what attr_list wrote, removed
@@ -74,6 +78,17 @@ def test_scripts_and_event_handlers_are_removed_under_both_engines(engine):
                      '<div onclick="alert(3)">block</div>\n\n[go](javascript:alert(4))', engine)
     assert "alert" not in html and "<script" not in html and "onerror" not in html and "javascript:" not in html
     assert "block" in html and "Text" in html
+
+
+@pytest.mark.parametrize("engine", [MarkdownConfig(), PYTHON_MARKDOWN], ids=["cmark-gfm", "python-markdown"])
+def test_ids_are_kept_only_with_a_prefix_of_the_texts_own(engine):
+    """An id in a text can never be one of the page's (exam-timer) nor another text's."""
+    first, _ = render('<span id="exam-timer">x</span> <b ID = "b">z</b> [back](#exam-timer)', engine)
+    second, _ = render('<span id="exam-timer">y</span>', engine)
+    ids = re.findall(r'id="([^"]*)"', first + second)
+    assert len(ids) == 3 and len(set(ids)) == 3 and all(re.fullmatch(r"t[0-9a-f]{8}-(exam-timer|b)", i) for i in ids)
+    assert f'href="#{ids[0]}"' in first
+    assert 'id="' not in render("<span>no ids</span> [here](#top)", engine)[0]
 
 
 @pytest.mark.parametrize("engine", [MarkdownConfig(), PYTHON_MARKDOWN], ids=["cmark-gfm", "python-markdown"])
