@@ -211,7 +211,14 @@ class MarkdownRenderer:
             from .pymarkdown import Converter
 
             self._python_markdown = Converter(self.engine.extensions, self.engine.extension_configs)
-        return self._python_markdown.to_html(source)
+        try:
+            return self._python_markdown.to_html(source)
+        except Exception as error:  # an extension's code may fail on a text its settings did not foresee
+            assert self._text is not None
+            self.diagnostics.error(self._text.position, f"Python-Markdown could not convert this text: "
+                                                        f"{type(error).__name__}: {error} (check markdown.extensions "
+                                                        "and extension_configs in exams.yaml)")
+            return f"<p>{html.escape(source, quote=False)}</p>"
 
     def math(self, tex: str, display: bool) -> str:
         """MathML for a formula of the text being rendered; invalid TeX is an error at its line."""

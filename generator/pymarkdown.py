@@ -33,7 +33,11 @@ def extension_problem(name: str, settings: Mapping[str, Any]) -> tuple[str | Non
     probe = markdown.Markdown()
     try:
         extension = probe.build_extension(name, {})
-    except ImportError:
+    except ImportError as error:
+        module = name.split(":")[0]
+        if error.name is not None and module != error.name and not module.startswith(error.name + "."):
+            # The extension's own module is there; something it imports is not.
+            return None, f"Markdown extension '{name}' cannot be loaded: {error}"
         close = closest(name, known_extensions())
         hint = f"; did you mean '{close}'?" if close else f"; Python-Markdown's own are {', '.join(known_extensions())}"
         return None, f"unknown Markdown extension '{name}': no installed module has that name{hint}"

@@ -135,6 +135,16 @@ def test_unknown_extension_or_setting_is_an_error_at_its_line(tmp_path, monkeypa
     ]
 
 
+def test_an_extension_failing_on_a_text_is_an_error_at_that_text_not_a_traceback(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    broken = "markdown: {engine: python-markdown, extensions: [toc], extension_configs: {toc: {slugify: lower}}}\n"
+    exam = EXAM.replace("prompt: Pick four.", 'prompt: "# Pick\\n\\nfour."')
+    config = make_site(tmp_path, {"sample": exam}, config=CONFIG + broken)
+    assert problems(config) == [
+        "exams/sample.yaml:7:13: error: Python-Markdown could not convert this text: TypeError: 'str' object is "
+        "not callable (check markdown.extensions and extension_configs in exams.yaml)"]
+
+
 def test_an_unknown_engine_and_extensions_without_python_markdown_are_errors(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     config = make_site(tmp_path, config=CONFIG + "markdown: {engine: python_markdown}\n")
