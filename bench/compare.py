@@ -372,7 +372,7 @@ def report(rows: list[dict], jobs: int) -> list[str]:
 
         line("examsite cold build", row["cold"])
         line("examsite cold, --jobs 1", row["cold_1job"])
-        line("examsite cold, Python-Markdown", row.get("cold_python_markdown"))
+        line("  (engine python-markdown)", row.get("cold_python_markdown"))
         line("examsite one exam changed", row["rebuild"])
         line("  (the first of the rounds)", row.get("rebuild_first"))
         line("examsite nothing changed", row["nochange"])
