@@ -7,6 +7,7 @@ For each N it writes the corpus (bench/corpus.py) under bench/.work/, then measu
 process of its own (so one measurement's peak memory cannot leak into another's):
 
 - examsite: a cold full build (empty cache), a rebuild after one exam changed, a no-change rebuild,
+  a cold build with `markdown: {engine: python-markdown}` (last; the engine makes its own cache entries),
   installed by this script into a throwaway virtual environment (bench/.work/examsite-venv), as a
   pipeline installs it; and the rebuild `examsite serve` makes when one exam is saved;
 - MkDocs: a build of the same Markdown, flattened into one page per exam, installed by this script
@@ -298,7 +299,21 @@ def run_size(exams: int, questions: int, jobs: int, examsite: Path, mkdocs: Path
     row["floor"] = floor(mkdocs, "python-markdown", exams, questions)
     row["floor_cmark"] = floor(Path(sys.executable), "cmarkgfm", exams, questions)
     row["weights"] = page_weights(root / "output")
+    row["cold_python_markdown"] = python_markdown_build(examsite, site, jobs)
     return row
+
+
+def python_markdown_build(python: Path, site: Path, jobs: int) -> dict:
+    """A cold build of the same site with exams.yaml's `markdown: {engine: python-markdown}` and the
+    extensions MkDocs runs with here; into an output of its own, after the measurements above."""
+    config = site / "exams-python-markdown.yaml"
+    config.write_text(corpus.CONFIG + "markdown: {engine: python-markdown, extensions: [fenced_code, tables, "
+                                      "sane_lists]}\n", encoding="utf-8")
+    time.sleep(2.1)  # as for the cold build: files older than the clock's slack
+    command = [str(python), "-m", "generator", "build", "--config", str(config), "--out",
+               str(site.parent / "output-python-markdown"), "--keys-dir", str(site.parent / "keys-python-markdown"),
+               "--quiet", "--no-cache", "--jobs", str(jobs)]
+    return measure(command, site, venv_env())
 
 
 def floor(python: Path, engine: str, exams: int, questions: int) -> dict:
@@ -327,6 +342,7 @@ def report(rows: list[dict], jobs: int) -> list[str]:
 
         line("examsite cold build", row["cold"])
         line("examsite cold, --jobs 1", row["cold_1job"])
+        line("  (engine python-markdown)", row.get("cold_python_markdown"))
         line("examsite one exam changed", row["rebuild"])
         line("  (the slowest round)", row.get("rebuild_worst"))
         line("examsite nothing changed", row["nochange"])

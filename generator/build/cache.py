@@ -39,13 +39,14 @@ from generator.render.pages import PACKAGE_TEMPLATES, PageOptions
 from generator.site.config import SiteConfig
 from generator.site.i18n import MESSAGES_DIR
 from generator.site.model import Exam
+from generator.site.pymarkdown import extension_packages
 
 FORMAT = b"examsite-cache 7\n"  # 7: no text fragments
 PACKAGE_DIR = Path(__file__).parent.parent  # examsite's code, templates, runtime and messages
 PRUNE_AFTER_DAYS = 14
 MTIME_SLACK_SECONDS = 2.0  # file systems with 1-2 s timestamps
 # Libraries whose output ends up in pages: a new version may render differently.
-RENDERING_LIBRARIES = ("cmarkgfm", "nh3", "jinja2", "markupsafe", "pygments", "latex2mathml", "pyyaml")
+RENDERING_LIBRARIES = ("cmarkgfm", "markdown", "nh3", "jinja2", "markupsafe", "pygments", "latex2mathml", "pyyaml")
 
 
 def cache_dir(config_path: Path) -> Path:
@@ -77,6 +78,8 @@ def site_salt(config: SiteConfig, options: PageOptions) -> bytes:
     # A new field counts by default.
     hasher.update(repr(dataclasses.replace(config, exam_files=())).encode() + b"\0")
     hasher.update(repr(options).encode() + b"\0")
+    if config.markdown.engine == "python-markdown":  # the engine and its settings are in the configuration
+        hasher.update(",".join(extension_packages(config.markdown.extensions)).encode() + b"\0")
     # examsite's own code: a development change without a version bump must not reuse old pages.
     _files_digest(hasher, PACKAGE_DIR, "*.py")
     # The runtime's sources: with the code above, Pygments' version and the options, they make the

@@ -44,8 +44,9 @@ class ExamRenderer:
         self.config = config
         self.assets: Mapping[str, Asset] = runtime_assets(config.proview.sdk, options.fake_proview)
         self.pages = PageRenderer(config, environment=make_environment(config),
-                                  markdown=MarkdownRenderer(diagnostics, config.requires_https, config.files), assets=self.assets,
-                                  options=options)
+                                  markdown=MarkdownRenderer(diagnostics, https_only=config.requires_https,
+                                                            files=config.files, engine=config.markdown),
+                                  assets=self.assets, options=options)
 
     def exam(self, exam: Exam) -> ExamOutput:
         rendered = self.pages.exam_pages(exam)

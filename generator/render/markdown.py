@@ -1,6 +1,8 @@
 """Markdown -> safe HTML: sanitized raw HTML, checked and content-hashed images.
 
-The dialect is CommonMark with tables and ~~strikethrough~~ (cmark-gfm, through cmarkgfm), plus $math$.
+The dialect is CommonMark with tables and ~~strikethrough~~ (cmark-gfm, through cmarkgfm), plus $math$;
+or, when exams.yaml chooses it, Python-Markdown with the extensions it names (pymarkdown.py). Whichever
+engine converts, the same sanitizing, image checks, math and highlighting follow.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ from generator.diagnostics import Diagnostics, Position, shown_path
 from generator.render import cmark
 from generator.render.highlight import highlight_code
 from generator.render.mathml import MATHML_ATTRIBUTES, MATHML_TAGS, TexError, tex_to_mathml
+from generator.site.config import MarkdownConfig
 from generator.site.fields import closest
 from generator.site.files import Refused, SiteFiles
 from generator.site.model import Text
+from generator.site.pymarkdown import Converter
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em", "h1", "h2", "h3", "h4",
@@ -28,11 +32,13 @@ ALLOWED_TAGS = {
 }
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
+    "abbr": {"title"},
     "img": {"src", "alt", "title", "width", "height"},
     "code": {"class"},
     "pre": {"class"},
     "span": {"class"},
     "div": {"class"},
+    "p": {"class"},  # Python-Markdown's admonition titles
     "th": {"align", "colspan", "rowspan"},
     "td": {"align", "colspan", "rowspan"},
     "ol": {"start"},
@@ -41,6 +47,8 @@ ALLOWED_ATTRIBUTES = {
 ALLOWED_TAGS |= MATHML_TAGS
 URL_SCHEMES = {"https", "http", "mailto"}
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif"}
+# Anything an HTML parser could read as an id attribute ("ID =" too); more is harmless.
+_ID_ATTRIBUTE = re.compile(r"\bid\s*=", re.I)
 _IMG_TAG = re.compile(r"<img\b[^>]*>")
 _ATTRIBUTE = re.compile(r'([a-z-]+)="([^"]*)"')
 # Text with none of these characters renders to a plain paragraph: no Markdown pass needed.
@@ -81,27 +89,45 @@ class Rendered:
     remote_origins: tuple[str, ...] = ()
 
 
-def _sanitized(converted: str) -> str:
+def _sanitized(converted: str, source: str) -> str:
+    """`converted` (the HTML of `source`) with what is not allowed removed. Ids (Python-Markdown's
+    footnotes, attr_list's {#id}, raw HTML) are kept only with a prefix of the text's own, as are
+    the text's links to them: its footnotes work, and no id can be the page's or another text's."""
     import nh3  # here: a site whose texts need no sanitizing never loads it
 
-    return nh3.clean(converted, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES,
-                     clean_content_tags={"script", "style"})  # nh3 writes rel="noopener noreferrer" on every link
+    if not _ID_ATTRIBUTE.search(converted):  # no id is allowed at all: no filter to call per attribute
+        return nh3.clean(converted, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES,
+                         clean_content_tags={"script", "style"})
+    prefix = f"t{hashlib.sha256(source.encode('utf-8')).hexdigest()[:8]}-"
+
+    def rename(tag: str, attribute: str, value: str) -> str:
+        if attribute == "id":
+            return prefix + value
+        return "#" + prefix + value[1:] if attribute == "href" and value.startswith("#") else value
+
+    # nh3 writes rel="noopener noreferrer" on every link
+    return nh3.clean(converted, tags=ALLOWED_TAGS, attributes={**ALLOWED_ATTRIBUTES, "*": {"id"}},
+                     attribute_filter=rename, url_schemes=URL_SCHEMES, clean_content_tags={"script", "style"})
 
 
 class MarkdownRenderer:
     """Renders the Markdown of one build; holds that build's caches (one per process)."""
 
-    def __init__(self, diagnostics: Diagnostics, https_only: bool, files: SiteFiles) -> None:
+    def __init__(self, diagnostics: Diagnostics, *, https_only: bool, files: SiteFiles,
+                 engine: MarkdownConfig = MarkdownConfig()) -> None:
         self.diagnostics = diagnostics
         self.https_only = https_only
         self.files = files  # what images may be read
+        self.engine = engine
+        self._python_markdown: Converter | None = None  # made at the first text it converts
         self._hashes: dict[Path, str | None] = {}
         self._text: Text | None = None  # the text being rendered, for messages about its formulas
 
     def render(self, text: Text, asset_prefix: str) -> Rendered:
         """HTML for `text`; `asset_prefix` is the relative URL of the output's assets/ from the page."""
         source = text.source.strip()
-        if not _MARKDOWN_SYNTAX.search(source):
+        # Python-Markdown's extensions may change any text ("smarty" turns -- into a dash).
+        if not _MARKDOWN_SYNTAX.search(source) and (self.engine.engine == "cmark-gfm" or not source):
             return Rendered(f"<p>{html.escape(source, quote=False)}</p>" if source else "")
         self._text = text
         try:
@@ -110,7 +136,7 @@ class MarkdownRenderer:
             self._text = None
         # cmark escapes text and attributes, so a text without raw HTML or math, whose links all
         # use allowed schemes, needs no sanitizing (nh3 was a tenth of the build).
-        clean = _LINK_OPEN.sub(r'<a\1 rel="noopener noreferrer">', converted) if trusted else _sanitized(converted)
+        clean = _LINK_OPEN.sub(r'<a\1 rel="noopener noreferrer">', converted) if trusted else _sanitized(converted, source)
         self._check_structure(text, clean)
         if "<img" not in clean:
             return Rendered(clean)
@@ -128,7 +154,7 @@ class MarkdownRenderer:
         return Rendered(clean, tuple(images), tuple(sorted(set(origins))))
 
     def _convert(self, source: str) -> tuple[str, bool]:
-        """cmark's HTML for `source`, with formulas and highlighted code; True when it needs no sanitizing."""
+        """The engine's HTML for `source`, with formulas and highlighted code; True when it needs no sanitizing."""
         formulas: list[re.Match] = []
         # "$" first: MATH_PATTERN takes as long as cmark to find nothing. Not where cmark could write
         # a placeholder of the text's own (no math then: rare and safe); cmark decodes character
@@ -141,10 +167,14 @@ class MarkdownRenderer:
                 self.diagnostics.warning(self._text.position, "this text holds the private-use character U+E000, "
                                                               "so its $...$ formulas are shown as written; remove "
                                                               "that character to get math")
-        converted = cmark.to_html(source).rstrip("\n")
-        # Raw HTML (and autolinks, which cmark does not check) all start with "<".
-        trusted = not formulas and "<" not in source and all(
-            _allowed_link(html.unescape(url)) for url in _URL.findall(converted))
+        if self.engine.engine == "cmark-gfm":
+            converted = cmark.to_html(source).rstrip("\n")
+            # Raw HTML (and autolinks, which cmark does not check) all start with "<".
+            trusted = not formulas and "<" not in source and all(
+                _allowed_link(html.unescape(url)) for url in _URL.findall(converted))
+        else:
+            # Always sanitized: an extension may write any attribute (attr_list: {: onclick=...}).
+            converted, trusted = self._python_markdown_html(source), False
 
         def put_back(match: re.Match) -> str:
             if match.group(1) is not None:  # code or a tag: the formula as written
@@ -158,6 +188,18 @@ class MarkdownRenderer:
         if "<pre><code" in converted:  # after putting back the formulas in code
             converted = _CODE_BLOCK.sub(_highlight, converted)
         return converted, trusted
+
+    def _python_markdown_html(self, source: str) -> str:
+        if self._python_markdown is None:
+            self._python_markdown = Converter(self.engine.extensions, self.engine.extension_configs)
+        try:
+            return self._python_markdown.to_html(source)
+        except Exception as error:  # an extension's code may fail on a text its settings did not foresee
+            assert self._text is not None
+            self.diagnostics.error(self._text.position, f"Python-Markdown could not convert this text: "
+                                                        f"{type(error).__name__}: {error} (check markdown.extensions "
+                                                        "and extension_configs in exams.yaml)")
+            return f"<p>{html.escape(source, quote=False)}</p>"
 
     def math(self, tex: str, display: bool) -> str:
         """MathML for a formula of the text being rendered; invalid TeX is an error at its line."""

@@ -9,6 +9,7 @@ ratings, and write the instructor's report.
     store.py     the results database: callbacks and ratings (SQLite)
     poller.py    fetch ratings into the store; ask again while pending
     callbacks.py the callback receiver (http.server)
-    report.py    HTML report with an inline-SVG histogram, and its CSV
+    stats.py     item analysis: facility, discrimination, choices picked, Cronbach's alpha (pure)
+    report.py    HTML report with an inline-SVG histogram and the item analysis, and its CSV
     cli.py       the click commands; COMMANDS is registered by generator/cli.py
 """

@@ -221,14 +221,14 @@ def fetch(session_uuids: tuple[str, ...], sources: tuple[Path, ...], db_path: Pa
               "https://example.com/sessions/{session_uuid}.")
 def report(keys_dir: Path, sources: tuple[Path, ...], db_path: Path | None, out_dir: Path,
            session_link: str | None) -> None:
-    """Write a static HTML report (scores, ratings, score chart) and its CSV."""
+    """Write a static HTML report (scores, ratings, score chart, item analysis) and its CSV."""
     try:
         link = check_link_template(session_link) if session_link else None
         known = open_existing(db_path).ratings() if db_path else {}
     except (LinkTemplateError, StoreError) as exc:
         fail(str(exc))
-    _keys, result = _grade(keys_dir, list(sources))
-    built = build_report(result, known, link)
+    keys, result = _grade(keys_dir, list(sources))
+    built = build_report(result, known, link, keys=keys)
     try:
         html_path, csv_path = write_report(built, out_dir, utc_now())
     except OSError as exc:

@@ -44,6 +44,7 @@ class QuestionScore:
     status: str  # correct | partial | wrong | unanswered | manual
     points: float | None  # None while a person has to grade it
     max_points: float
+    picked: tuple[str, ...] = ()  # the choice ids picked (single, multiple), for item analysis (stats.py)
 
 
 @dataclass(frozen=True)
@@ -163,6 +164,13 @@ def score_answer(key: QuestionKey, answer: Any) -> tuple[str, float | None]:
     return status, round(key.points * fraction, 6)
 
 
+def picked_choices(key: QuestionKey, answer: Any) -> tuple[str, ...]:
+    """The choice ids a well-shaped answer picks; none for questions without choices."""
+    if key.type == "single":
+        return (answer,)
+    return tuple(answer) if key.type == "multiple" else ()
+
+
 # --- one payload --------------------------------------------------------------------------
 
 def _text(payload: Mapping[str, Any], field: str, optional: bool = False) -> str | None:
@@ -242,7 +250,7 @@ def grade_part(exam: ExamKey, record: Record) -> PartSubmission:
             raise Mismatch(f"order.choices.{qid} is not a list of choice ids")
         check_shape(key, answers[qid], tuple(shown_choices) if shown_choices is not None else None)
         status, points = score_answer(key, answers[qid])
-        scores.append(QuestionScore(qid, part_index, status, points, key.points))
+        scores.append(QuestionScore(qid, part_index, status, points, key.points, picked_choices(key, answers[qid])))
         if status == "manual":
             manual.append(ManualItem(exam.exam_id, attendee, qid, key.points,  # type: ignore[arg-type]
                                      answers[qid], record.origin))

@@ -26,7 +26,9 @@ from markupsafe import Markup
 
 from .export import to_csv
 from .grade import GradeResult, GradeRow
+from .keys import ExamKey
 from .sources import Problem
+from .stats import ItemAnalysis, item_analysis
 from .store import RatingRow
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -50,6 +52,13 @@ code{font-size:.85em;word-break:break-all}
 .chart .bar{fill:#3b5b92}
 .chart text{font-size:11px;fill:#1b1b1b}
 .chart .axis{stroke:#1b1b1b}
+.meter{vertical-align:middle;margin-inline-start:.4rem}
+.meter .track{fill:#e6e6e6}
+.meter .fill{fill:#3b5b92}
+.meter .negative{fill:#a23b3b}
+.meter .zero{stroke:#1b1b1b}
+.options{list-style:none;margin:0;padding:0}
+.flag{font-weight:600;color:#6b4a00}
 .problems li{font-family:monospace}
 .legend{color:#444}
 """.strip()
@@ -122,6 +131,7 @@ class ExamSection:
     mean_percent: float | None
     median_percent: float | None
     manual_count: int
+    analysis: ItemAnalysis | None = None  # facility, discrimination, choices, alpha (stats.py)
 
 
 @dataclass(frozen=True)
@@ -198,7 +208,9 @@ def rate_sessions(row: GradeRow, ratings: Mapping[str, RatingRow],
 
 
 def build_report(result: GradeResult, ratings: Mapping[str, RatingRow],
-                 link_template: str | None = None, csv_name: str = "report.csv") -> Report:
+                 link_template: str | None = None, csv_name: str = "report.csv",
+                 keys: Mapping[str, ExamKey] | None = None) -> Report:
+    """`keys` give the item analysis the questions' types, correct choices and order."""
     sections = []
     by_external = {r.external_id: r for r in ratings.values() if r.external_id}
     for exam_id in dict.fromkeys(r.exam_id for r in result.rows):
@@ -211,7 +223,8 @@ def build_report(result: GradeResult, ratings: Mapping[str, RatingRow],
             chart=draw_chart(percents),
             mean_percent=round(statistics.fmean(percents), 1) if percents else None,
             median_percent=round(statistics.median(percents), 1) if percents else None,
-            manual_count=sum(len(r.manual) for r in rows)))
+            manual_count=sum(len(r.manual) for r in rows),
+            analysis=item_analysis(exam_id, rows, (keys or {}).get(exam_id))))
     return Report(tuple(sections), result.problems, csv_name)
 
 

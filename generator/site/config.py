@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from dataclasses import dataclass
@@ -14,11 +15,13 @@ from . import i18n
 from generator.diagnostics import Diagnostics, Position, shown_path
 from generator.site.fields import LANGUAGE_CODE, Fields, closest, type_name
 from generator.site.files import DEFAULT_MAX_FILE_BYTES, Refused, SiteFiles
+from generator.site import pymarkdown
 from generator.site.source import YList, YMap, load_yaml
 
 ENVIRONMENTS = ("dev", "staging", "prod")
 SDKS = ("v8", "legacy")
 SESSION_TYPES = ("ai_proctor", "record_and_review", "live_proctor")
+MARKDOWN_ENGINES = ("cmark-gfm", "python-markdown")  # the first is the default
 # Public loader URLs (seed README); staging's is shared during onboarding, so it has none.
 V8_LOADERS = {"prod": "https://prod.proview.io/init.js", "dev": "https://dev.proview.io/cdn/init.js"}
 LEGACY_LOADER = "https://cdn.proview.io/init.js"
@@ -54,6 +57,20 @@ class ProviewConfig:
 
 
 @dataclass(frozen=True)
+class MarkdownConfig:
+    """exams.yaml `markdown`: the engine that converts every text, and Python-Markdown's extensions."""
+
+    engine: str = "cmark-gfm"
+    extensions: tuple[str, ...] = ()
+    # {extension: {setting: value}} as canonical JSON: hashable, and the same text for the same settings.
+    extension_configs_json: str = "{}"
+
+    @property
+    def extension_configs(self) -> dict[str, dict[str, Any]]:
+        return json.loads(self.extension_configs_json)
+
+
+@dataclass(frozen=True)
 class SiteConfig:
     path: Path
     title: str
@@ -66,6 +83,7 @@ class SiteConfig:
     templates_dir: Path | None = None
     # exams.yaml `messages`: {lang: {key: text}} over the package's catalogues (i18n.py).
     messages: i18n.Overrides = ()
+    markdown: MarkdownConfig = MarkdownConfig()
 
     @property
     def root(self) -> Path:
@@ -187,7 +205,7 @@ def load_config(path: Path, env_name: str | None, diagnostics: Diagnostics,
     if top is None:
         return None
     top.check_unknown(("site", "proview", "submission", "exams", "environments", "messages", "include_roots",
-                       "limits"))
+                       "limits", "markdown"))
 
     environments = top.mapping_of("environments", "'environments'")
     if environments is not None:
@@ -239,6 +257,7 @@ def load_config(path: Path, env_name: str | None, diagnostics: Diagnostics,
     exam_files = _exam_files(top, path.parent, files, diagnostics)
     messages = _load_messages(top, diagnostics)
     templates = _templates(path.parent, files, Position(shown, 1, 1), diagnostics)
+    markdown = _load_markdown(top, diagnostics)
     if diagnostics.has_errors or proview is None:
         return None
     return SiteConfig(
@@ -251,6 +270,7 @@ def load_config(path: Path, env_name: str | None, diagnostics: Diagnostics,
         files=files,
         templates_dir=templates,
         messages=messages,
+        markdown=markdown,
     )
 
 
@@ -356,6 +376,67 @@ def _load_messages(top: Fields, diagnostics: Diagnostics) -> i18n.Overrides:
             found.append((key, text))
         result.append((lang, tuple(sorted(found))))
     return tuple(sorted(result))
+
+
+def _load_markdown(top: Fields, diagnostics: Diagnostics) -> MarkdownConfig:
+    """`markdown: {engine: python-markdown, extensions: [...], extension_configs: {...}}`, as MkDocs's
+    markdown_extensions: each extension is loaded here, so an unknown one, or an unknown setting,
+    is an error at its line rather than a failure in the middle of a build."""
+    section = top.mapping_of("markdown", "'markdown'")
+    if section is None:
+        return MarkdownConfig()
+    section.check_unknown(("engine", "extensions", "extension_configs"))
+    engine = section.string("engine", MARKDOWN_ENGINES[0]) or MARKDOWN_ENGINES[0]
+    if engine not in MARKDOWN_ENGINES:
+        close = closest(engine, MARKDOWN_ENGINES)
+        hint = f"; did you mean '{close}'?" if close else ""
+        diagnostics.error(section.at("engine"), f"markdown.engine must be one of {', '.join(MARKDOWN_ENGINES)}, "
+                                                f"not '{engine}'{hint}")
+        return MarkdownConfig()
+    extensions = section.string_list("extensions") or ()
+    configs = section.mapping_of("extension_configs", "'markdown.extension_configs'")
+    if engine != "python-markdown":
+        for key in ("extensions", "extension_configs"):
+            if section.has(key):
+                diagnostics.error(section.mapping.key_at(key), f"markdown.{key} are Python-Markdown's: set "
+                                                               "markdown.engine to python-markdown to use them "
+                                                               "(cmark-gfm has tables and ~~strikethrough~~ built in)")
+        return MarkdownConfig()
+    settings: dict[str, dict[str, Any]] = {}
+    if configs is not None:
+        for name in configs.mapping:
+            if name not in extensions:
+                diagnostics.error(configs.mapping.key_at(name), f"extension_configs has settings for '{name}', "
+                                                                "which is not in markdown.extensions")
+                continue
+            options = Fields.of(configs.mapping[name], configs.at(name), f"the settings of '{name}'", diagnostics)
+            if options is not None:
+                if not _settable(options.mapping):
+                    diagnostics.error(configs.at(name), f"the settings of '{name}' must be texts, numbers, "
+                                                        "true/false, lists and mappings")
+                    continue
+                settings[str(name)] = dict(options.mapping)
+    listed = section.mapping["extensions"] if isinstance(section.mapping.get("extensions"), YList) else None
+    for index, name in enumerate(extensions):
+        problem = pymarkdown.extension_problem(name, settings.get(name, {}))
+        if problem is None:
+            continue
+        setting, message = problem
+        if setting is not None:
+            position = configs.mapping[name].key_at(setting) if configs is not None else section.pos
+        else:
+            position = listed.item_at(index) if listed is not None else section.at("extensions")
+        diagnostics.error(position, message)
+    return MarkdownConfig(engine, extensions, json.dumps(settings, sort_keys=True, ensure_ascii=False))
+
+
+def _settable(value: Any) -> bool:
+    """Can JSON hold this setting (texts, numbers, true/false, lists, mappings)? A date cannot."""
+    if isinstance(value, dict):
+        return all(isinstance(key, str) and _settable(item) for key, item in value.items())
+    if isinstance(value, list):
+        return all(_settable(item) for item in value)
+    return value is None or isinstance(value, (bool, int, float, str))
 
 
 def _glob_files(root: Path, pattern: str, plain: set[Path] | None = None) -> list[Path]:
