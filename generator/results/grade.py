@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 import unicodedata
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from .keys import ExamKey, PartKey, QuestionKey
 from .sources import Problem, Record
@@ -109,27 +109,92 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
+# One table of question types: what an answer looks like and how it scores. A type the table
+# does not know is an error for the record that has it, never a fall-through.
+
+def _one_choice(answer: Any) -> tuple[str, ...] | None:
+    return (answer,) if isinstance(answer, str) else None
+
+
+def _choices(answer: Any) -> tuple[str, ...] | None:
+    ok = (isinstance(answer, list) and all(isinstance(a, str) for a in answer)
+          and len(set(answer)) == len(answer))
+    return tuple(answer) if ok else None
+
+
+def _boolean(answer: Any) -> tuple[str, ...] | None:
+    return () if isinstance(answer, bool) else None
+
+
+def _number_or_text(answer: Any) -> tuple[str, ...] | None:
+    # Text that is not a number is what the candidate typed: well-shaped, and wrong.
+    return () if _is_number(answer) or isinstance(answer, str) else None
+
+
+def _text_answer(answer: Any) -> tuple[str, ...] | None:
+    return () if isinstance(answer, str) else None
+
+
+def _score_single(key: QuestionKey, answer: Any) -> float:
+    return 1.0 if answer in key.correct else 0.0
+
+
+def _score_multiple(key: QuestionKey, answer: Any) -> float:
+    picked, correct = set(answer), set(key.correct)
+    if key.partial_credit:
+        return max(0.0, (len(picked & correct) - len(picked - correct)) / len(correct))
+    return 1.0 if picked == correct else 0.0
+
+
+def _score_true_false(key: QuestionKey, answer: Any) -> float:
+    return 1.0 if answer is key.answer else 0.0
+
+
+def _score_numeric(key: QuestionKey, answer: Any) -> float:
+    target = float(key.answer)  # type: ignore[arg-type]
+    slack = _NUMERIC_SLACK * max(1.0, abs(target))
+    return 1.0 if _is_number(answer) and abs(answer - target) <= key.tolerance + slack else 0.0
+
+
+def _score_short_text(key: QuestionKey, answer: Any) -> float:
+    given = normalise_text(answer, key.case_sensitive)
+    accepted = {normalise_text(a, key.case_sensitive) for a in key.answers}
+    return 1.0 if given in accepted else 0.0
+
+
+@dataclass(frozen=True)
+class Grading:
+    expected: str  # what an answer looks like, for messages
+    # The choice ids a well-shaped answer picks (empty when the type has no choices); None when
+    # the answer has the wrong shape.
+    picks: Callable[[Any], tuple[str, ...] | None]
+    # The fraction of the points an answer earns; None: a person marks it.
+    score: Callable[[QuestionKey, Any], float] | None
+
+
+GRADING: Mapping[str, Grading] = {
+    "single": Grading("a choice id", _one_choice, _score_single),
+    "multiple": Grading("a list of choice ids", _choices, _score_multiple),
+    "true_false": Grading("true or false", _boolean, _score_true_false),
+    "numeric": Grading("a number", _number_or_text, _score_numeric),
+    "short_text": Grading("text", _text_answer, _score_short_text),
+    "long_text": Grading("text", _text_answer, None),
+}
+
+
+def grading(key: QuestionKey) -> Grading:
+    found = GRADING.get(key.type)
+    if found is None:
+        raise Mismatch(f"question {key.id}: no grading rule for question type {key.type!r}")
+    return found
+
+
 def check_shape(key: QuestionKey, answer: Any, shown_choices: tuple[str, ...] | None) -> None:
     """Raise Mismatch when `answer` cannot be an answer to `key` at all."""
-    expected = {
-        "single": "a choice id", "multiple": "a list of choice ids", "true_false": "true or false",
-        "numeric": "a number", "short_text": "text", "long_text": "text",
-    }[key.type]
-    if key.type == "single":
-        ok = isinstance(answer, str)
-        picked: tuple[str, ...] = (answer,) if ok else ()
-    elif key.type == "multiple":
-        ok = (isinstance(answer, list) and all(isinstance(a, str) for a in answer)
-              and len(set(answer)) == len(answer))
-        picked = tuple(answer) if ok else ()
-    elif key.type == "true_false":
-        ok, picked = isinstance(answer, bool), ()
-    elif key.type == "numeric":
-        ok, picked = _is_number(answer) or isinstance(answer, str), ()
-    else:
-        ok, picked = isinstance(answer, str), ()
-    if not ok:
-        raise Mismatch(f"question {key.id} ({key.type}): expected {expected}, got {answer!r}")
+    qtype = grading(key)
+    picked = qtype.picks(answer)
+    if picked is None:
+        raise Mismatch(f"question {key.id} ({key.type}): expected {qtype.expected}, got {answer!r}")
     if shown_choices is not None:
         unknown = [c for c in picked if c not in shown_choices]
         if unknown:
@@ -139,26 +204,10 @@ def check_shape(key: QuestionKey, answer: Any, shown_choices: tuple[str, ...] | 
 
 def score_answer(key: QuestionKey, answer: Any) -> tuple[str, float | None]:
     """(status, points) for a well-shaped answer; points is None for manual grading."""
-    if key.type == "long_text":
+    score = grading(key).score
+    if score is None:
         return "manual", None
-    if key.type == "single":
-        fraction = 1.0 if answer in key.correct else 0.0
-    elif key.type == "multiple":
-        picked, correct = set(answer), set(key.correct)
-        if key.partial_credit:
-            fraction = max(0.0, (len(picked & correct) - len(picked - correct)) / len(correct))
-        else:
-            fraction = 1.0 if picked == correct else 0.0
-    elif key.type == "true_false":
-        fraction = 1.0 if answer is key.answer else 0.0
-    elif key.type == "numeric":
-        target = float(key.answer)  # type: ignore[arg-type]
-        slack = _NUMERIC_SLACK * max(1.0, abs(target))
-        fraction = 1.0 if _is_number(answer) and abs(answer - target) <= key.tolerance + slack else 0.0
-    else:  # short_text
-        given = normalise_text(answer, key.case_sensitive)
-        accepted = {normalise_text(a, key.case_sensitive) for a in key.answers}
-        fraction = 1.0 if given in accepted else 0.0
+    fraction = score(key, answer)
     status = "correct" if fraction == 1.0 else "wrong" if fraction == 0.0 else "partial"
     return status, round(key.points * fraction, 6)
 

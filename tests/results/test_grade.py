@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from generator.results.grade import grade, score_answer
-from generator.results.keys import KeyFileError, load_keys, parse_key, parse_question
+from generator.results.keys import KeyFileError, QuestionKey, load_keys, parse_key, parse_question
 from generator.results.sources import Record, read_sources
 
 from .helpers import key, payload, write_jsonl, write_keys
@@ -188,3 +189,13 @@ def test_payloads_captured_from_the_chromium_runtime_grade_cleanly():
     long_ = rows[("long", "long-1")]  # an interim and a final payload: one row, from the final
     assert len(long_.origins) == 1
     assert sum(1 for r in recs if r.payload["attendee_identifier"] == "long-1") == 2
+
+
+def test_a_question_type_without_a_grading_rule_is_an_error_for_that_record():
+    exam = keys()["algebra-midterm"]
+    odd = dataclasses.replace(exam, questions={**exam.questions, "q1": QuestionKey("q1", "essay", 2.0)})
+    result = grade({exam.exam_id: odd}, records(payload(1), payload(2)))
+    assert [r.parts_submitted for r in result.rows] == [(2,)]
+    (problem,) = result.problems
+    assert problem.origin == "subs.jsonl:1"
+    assert problem.message.endswith("question q1: no grading rule for question type 'essay'")
