@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from .model import Exam, PoolDraw
+from .model import ChoiceQuestion, Exam, PoolDraw, Question
 
 KEY_SCHEMA = 1
 
@@ -23,10 +23,21 @@ def exam_key(exam: Exam) -> dict:
         "workflow_identifier": exam.workflow_identifier,
         "parts": parts,
         "pools": {pool.name: [question.id for question in pool.questions] for pool in exam.pools},
-        "questions": {question.id: question.key() for question in exam.all_questions()},
+        # What the page's seeded draws and shuffles depend on, so a grader can re-derive the order
+        # each candidate was shown instead of believing the order a payload claims.
+        "shuffle_questions": exam.shuffle_questions,
+        "questions": {question.id: _question_key(exam, question) for question in exam.all_questions()},
         "accommodations": [{"extra_time_percent": a.extra_time_percent, "attendees": list(a.attendees)}
                            for a in exam.accommodations],
     }
+
+
+def _question_key(exam: Exam, question: Question) -> dict:
+    key = question.key()
+    if isinstance(question, ChoiceQuestion):
+        key["choices"] = [choice.id for choice in question.choices]
+        key["shuffle_choices"] = exam.shuffles_choices(question)
+    return key
 
 
 def key_bytes(exam: Exam) -> bytes:

@@ -175,5 +175,9 @@ class Exam:
         own = [item for part in self.parts for item in part.items if isinstance(item, Question)]
         return own + [question for pool in self.pools for question in pool.questions]
 
+    def shuffles_choices(self, question: ChoiceQuestion) -> bool:
+        """Whether the page shuffles this question's choices (its own setting, else the exam's)."""
+        return self.shuffle_choices if question.shuffle is None else question.shuffle
+
     def question_count(self, part: Part) -> int:
         return sum(item.draw if isinstance(item, PoolDraw) else 1 for item in part.items)

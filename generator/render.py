@@ -156,7 +156,7 @@ class PageRenderer:
         def question(q: Question) -> dict:
             data = {"id": q.id, "type": q.TYPE, "points": q.points, "prompt_html": html(q.prompt)}
             if isinstance(q, ChoiceQuestion):
-                data["shuffle_choices"] = exam.shuffle_choices if q.shuffle is None else q.shuffle
+                data["shuffle_choices"] = exam.shuffles_choices(q)
                 data["choices"] = [{"id": c.id, "html": html(c.text)} for c in q.choices]
             return data
 

@@ -9,9 +9,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from generator.results.links import (
-    LinkSecretError, RosterError, links_csv, make_token, parse_expiry, read_roster, secrets_from_env,
-    verify_token)
+from generator.results.links import LinkSecretError, make_token, secrets_from_env, verify_token
+from generator.results.roster import RosterError, links_csv, parse_expiry, read_roster
 
 SECRET = "s" * 40
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
