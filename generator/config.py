@@ -63,6 +63,8 @@ class SiteConfig:
     templates_dir: Path | None = None
     # exams.yaml `messages`: {lang: {key: text}} over the package's catalogues (i18n.py).
     messages: i18n.Overrides = ()
+    # submission.require_signed_links: pages start only from a signed launch link (`examsite links`).
+    require_signed_links: bool = False
 
     @property
     def root(self) -> Path:
@@ -182,12 +184,14 @@ def load_config(path: Path, env_name: str | None, diagnostics: Diagnostics,
             base_url = base_url.rstrip("/") + "/"
 
     submission_url = ""
+    require_signed_links = False
     submission = top.mapping_of("submission", "'submission'")
     if submission is None:
         diagnostics.error(top.pos, "the site configuration needs 'submission' with the 'url' where pages POST answers")
     else:
-        submission.check_unknown(("url",))
+        submission.check_unknown(("url", "require_signed_links"))
         submission_url = submission.string("url", "", required=True) or ""
+        require_signed_links = submission.boolean("require_signed_links", False)
         if submission_url:
             check_url(submission_url, submission.at("url"), "submission.url", requires_https, diagnostics)
     if proview is not None and proview.loader_url:
@@ -208,6 +212,7 @@ def load_config(path: Path, env_name: str | None, diagnostics: Diagnostics,
         exam_files=exam_files,
         templates_dir=templates if templates.is_dir() else None,
         messages=messages,
+        require_signed_links=require_signed_links,
     )
 
 
