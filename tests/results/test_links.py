@@ -6,8 +6,12 @@ import csv
 import io
 import urllib.parse
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+
+from generator.cli import main
 
 from generator.results.links import LinkSecretError, make_token, secrets_from_env, verify_token
 from generator.results.roster import RosterError, links_csv, parse_expiry, read_roster
@@ -110,3 +114,69 @@ def test_expiry_needs_a_time_zone():
         parse_expiry("2026-12-20T18:00")
     with pytest.raises(ValueError, match="is not a date and time"):
         parse_expiry("next friday")
+
+
+# --- examsite links ---------------------------------------------------------------------------
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def links(tmp_path, *args, env=None, config=REPO / "exams.yaml"):
+    roster = tmp_path / "roster.csv"
+    if not roster.exists():
+        roster.write_text("attendee,name\nalice,Alice\nbob,Bob\n", encoding="utf-8")
+    return CliRunner().invoke(main, ["links", *args, "--roster", str(roster), "--config", str(config)],
+                              env={"EXAMSITE_LINK_SECRET": SECRET} if env is None else env,
+                              catch_exceptions=False)
+
+
+def test_links_command_writes_verifiable_links_and_never_the_secret(tmp_path):
+    out = tmp_path / "links.csv"
+    result = links(tmp_path, "algebra-quiz", "--expires", "2030-01-01T18:00Z", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert result.stderr == f"2 link(s) for algebra-quiz, valid until 2030-01-01T18:00:00Z, written to {out}\n"
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert [(r["attendee"], r["name"], r["expires"]) for r in rows] == [
+        ("alice", "Alice", "2030-01-01T18:00:00Z"), ("bob", "Bob", "2030-01-01T18:00:00Z")]
+    for row in rows:
+        url = urllib.parse.urlsplit(row["url"])
+        assert url.geturl().startswith("https://exams.example.edu/algebra-quiz/?")  # site.base_url
+        query = dict(urllib.parse.parse_qsl(url.query))
+        assert verify_token(query["token"], "algebra-quiz", row["attendee"], secrets(), NOW) is None
+    assert SECRET not in result.output and SECRET not in out.read_text()
+
+
+def test_links_command_signs_with_a_rotated_key(tmp_path):
+    env = {"EXAMSITE_LINK_SECRET": SECRET, "EXAMSITE_LINK_SECRET_K2": "k" * 40}
+    result = links(tmp_path, "algebra-quiz", "--key-id", "K2", env=env)
+    assert result.exit_code == 0, result.output
+    token = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(
+        list(csv.DictReader(io.StringIO(result.stdout)))[0]["url"]).query))["token"]
+    assert token.startswith("K2.")
+    assert verify_token(token, "algebra-quiz", "alice", secrets_from_env(env), NOW) is None
+
+
+@pytest.mark.parametrize("args, env, message", [
+    (["algebra-quiz"], {}, "error: EXAMSITE_LINK_SECRET is not set: the links are signed with a secret from the "
+                           "environment only (the collection service and examsite grade need the same one)"),
+    (["algebra-quiz"], {"EXAMSITE_LINK_SECRET": "tiny"}, "error: EXAMSITE_LINK_SECRET is shorter than 32 characters"),
+    (["algebra-quiz", "--key-id", "K7"], None, "error: EXAMSITE_LINK_SECRET_K7 is not set, so it cannot sign links"),
+    (["algebra-quizz"], None, "error: unknown exam 'algebra-quizz'; did you mean 'algebra-quiz'?"),
+    (["algebra-quiz", "--expires", "2020-01-01T00:00Z"], None, "error: --expires 2020-01-01T00:00Z is in the past"),
+    (["algebra-quiz", "--expires", "2030-01-01T00:00"], None, "error: --expires: '2030-01-01T00:00' has no time zone: add Z for UTC"),
+])
+def test_links_command_refusals(tmp_path, args, env, message):
+    result = links(tmp_path, *args, env=env)
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr.startswith(message), result.stderr
+    assert "tiny" not in result.output
+
+
+def test_links_command_needs_the_sites_base_url(tmp_path):
+    config = tmp_path / "exams.yaml"
+    config.write_text((REPO / "exams.yaml").read_text().replace("  base_url: https://exams.example.edu/\n", "")
+                      .replace("exams/*.yaml", str(REPO / "exams" / "algebra-quiz.yaml")), encoding="utf-8")
+    result = links(tmp_path, "algebra-quiz", config=config)
+    assert result.exit_code == 1
+    assert result.stderr == (f"error: {config}: site.base_url is not set; the links need the address the exams are "
+                             "published at\n")
