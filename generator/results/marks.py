@@ -56,12 +56,11 @@ def read_marks(path: Path) -> MarkSheet:
     except OSError as exc:
         raise MarksError([f"{path}: {exc.strerror or exc}"]) from None
     reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, None)
-    missing = [c for c in (*_KEY_COLUMNS, "mark") if header is None or c not in header]
+    header = next(reader, [])
+    missing = [c for c in (*_KEY_COLUMNS, "mark") if c not in header]
     if missing:
         raise MarksError([f"{path}:1:1: no {', '.join(missing)} column(s); the sheet from "
                           "examsite grade --marking-sheet has them"])
-    assert header is not None
     index = {name: header.index(name) for name in (*_KEY_COLUMNS, "mark")}
     problems: list[str] = []
     marks: dict[tuple[str, str, str], float] = {}
