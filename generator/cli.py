@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import sys
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Callable
+from typing import Callable, NoReturn
 
 import click
 
 from generator import __version__
 from generator.build.run import RunOptions, Summary, build, check
-from generator.diagnostics import ExamsiteError, InvalidInput
+from generator.diagnostics import Diagnostics, ExamsiteError, InvalidInput
 from generator.progress import ProgressLine, wanted
 from generator.render.pages import PageOptions
+from generator.site.config import load_config
+from generator.site.exams import load_exam
+from generator.site.fields import closest
 from generator.site.scaffold import scaffold_exam, scaffold_site
 
 CONFIG = click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
@@ -220,3 +225,76 @@ def submissions_command(config_path: Path, database: Path | None, as_json: bool)
     for submission in rows:
         click.echo(submission.line())
     click.echo(f"{len(rows)} submission(s) in {path}")
+
+
+LINKS_VALID_DAYS = 14
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(1)
+
+
+@main.command("links")
+@click.argument("exam_id")
+@click.option("--roster", "roster_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="A CSV file with an 'attendee' column; its other columns are carried through.")
+@click.option("--expires", metavar="WHEN",
+              help=f"When the links stop working, e.g. 2026-12-20T18:00Z [default: {LINKS_VALID_DAYS} days from now].")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the links (CSV) here instead of standard output.")
+@click.option("--key-id", metavar="ID", help="Sign with EXAMSITE_LINK_SECRET_<ID> instead of EXAMSITE_LINK_SECRET "
+                                             "(to rotate the secret; links signed before keep working while it is set).")
+@CONFIG
+@ENV
+def links_command(exam_id: str, roster_path: Path, expires: str | None, out_path: Path | None, key_id: str | None,
+                  config_path: Path, env: str | None) -> None:
+    """Write a signed launch link for each candidate of a roster (the secret: EXAMSITE_LINK_SECRET)."""
+    # The results toolset loads only for its commands (see _Commands).
+    from generator.results.links import SECRET_VARIABLE, LinkSecretError, secrets_from_env
+    from generator.results.roster import RosterError, links_csv, parse_expiry, read_roster
+
+    try:
+        secrets = secrets_from_env(os.environ, signing=key_id)
+    except LinkSecretError as error:
+        _fail(str(error))
+    if secrets is None:
+        _fail(f"{SECRET_VARIABLE} is not set: the links are signed with a secret from the environment only "
+              "(the collection service and examsite grade need the same one)")
+    now = datetime.now(timezone.utc)
+    try:
+        until = parse_expiry(expires) if expires else now + timedelta(days=LINKS_VALID_DAYS)
+    except ValueError as error:
+        _fail(f"--expires: {error}")
+    if until <= now:
+        _fail(f"--expires {expires} is in the past")
+    diagnostics = Diagnostics()
+    config = load_config(config_path, env, diagnostics)
+    exams = [load_exam(path, diagnostics, config.files) for path in config.exam_files] if config else []
+    if config is None or diagnostics.has_errors:
+        for diagnostic in diagnostics.items:
+            click.echo(str(diagnostic), err=True)
+        _fail(f"{config_path}: fix the site first; the links must point at exams that build")
+    if not config.base_url:
+        _fail(f"{config_path}: site.base_url is not set; the links need the address the exams are published at")
+    known = [exam.id for exam in exams if exam is not None]
+    if exam_id not in known:
+        near = closest(exam_id, known)
+        _fail(f"unknown exam '{exam_id}'" + (f"; did you mean '{near}'?" if near else f"; the exams are: {', '.join(known)}"))
+    try:
+        roster = read_roster(roster_path)
+    except RosterError as error:
+        for problem in error.problems:
+            click.echo(problem, err=True)
+        _fail(f"{len(error.problems)} problem(s) in the roster; no links were written")
+    text = links_csv(roster, exam_id, config.base_url, secrets, until)
+    if out_path is None:
+        click.echo(text, nl=False)
+    else:
+        try:
+            out_path.write_text(text, encoding="utf-8", newline="")
+        except OSError as error:
+            _fail(f"{out_path}: {error.strerror or error}")
+    shown = until.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    click.echo(f"{len(roster.rows)} link(s) for {exam_id}, valid until {shown}"
+               + (f", written to {out_path}" if out_path else ""), err=True)

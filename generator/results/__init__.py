@@ -3,8 +3,12 @@ ratings, and write the instructor's report.
 
     keys.py      keys/<exam-id>.json -> ExamKey
     sources.py   JSON Lines files / the preview's SQLite file -> Records (with their origin)
-    grade.py     keys + records -> one GradeRow per candidate and exam, and Problems (pure)
+    draws.py     the page's seeded pool draws and shuffles, re-derived for a candidate
+    links.py     signed launch-link tokens: make one, check one (and why it is refused)
+    roster.py    a roster CSV -> one signed launch URL per candidate (`examsite links`)
+    grade.py     keys + records -> one GradeRow per candidate and exam, Problems and conflicts
     export.py    grade rows as CSV (formula-safe) and JSON
+    marks.py     the marking sheet for long_text answers, and the marks brought back
     ratings.py   Proview login + session-details client (token cache, 401, retries)
     store.py     the results database: callbacks and ratings (SQLite)
     poller.py    fetch ratings into the store; ask again while pending

@@ -19,6 +19,8 @@ from .callbacks import Receiver, TokenError, check_token, make_server, new_token
 from .export import grades_csv, grades_json
 from .grade import GradeResult, grade as grade_records
 from .keys import KeyFileError, load_keys
+from .links import SECRET_VARIABLE, LinkSecretError, Secrets, secrets_from_env
+from .marks import MarksError, MarkSheet, check_marks, marking_sheet, read_marks
 from .poller import RatingPoller, fetch_and_store
 from .ratings import ENVIRONMENTS, ApiSettings, ConfigError, RatingsClient
 from .report import LinkTemplateError, build_report, check_link_template, write_report
@@ -47,17 +49,62 @@ def _log(line: str) -> None:
     click.echo(f"[{utc_now()}] {line}", err=True)
 
 
-def _grade(keys_dir: Path, sources: list[Path]) -> tuple[dict, GradeResult]:
+LINK_SECRET_ENV = click.option(
+    "--link-secret-env", "link_secret_env", metavar="NAME",
+    help=f"Grade only submissions whose launch-link token is valid, checked with the secret in the "
+         f"environment variable NAME (and NAME_<ID> for rotated keys) [default: {SECRET_VARIABLE}, "
+         "when it is set].")
+MARKS = click.option("--marks", "marks_path", type=click.Path(dir_okay=False, path_type=Path),
+                     help="A marking sheet (from --marking-sheet) with the marks for long_text answers.")
+
+
+def _secrets(variable: str | None) -> Secrets | None:
+    """The link secrets, from the environment only; never printed."""
+    name = variable or SECRET_VARIABLE
+    try:
+        secrets = secrets_from_env(os.environ, name)
+    except LinkSecretError as exc:
+        fail(str(exc))
+    if secrets is None and variable is not None:
+        fail(f"{variable} is not set: --link-secret-env names the environment variable holding the "
+             "link secret")
+    return secrets
+
+
+def _marks(path: Path | None) -> MarkSheet | None:
+    if path is None:
+        return None
+    try:
+        return read_marks(path)
+    except MarksError as exc:
+        fail_all(exc.problems)
+
+
+def fail_all(problems: list[str]) -> NoReturn:
+    for problem in problems:
+        click.echo(problem, err=True)
+    click.echo(f"{len(problems)} error(s)", err=True)
+    sys.exit(1)
+
+
+def _grade(keys_dir: Path, sources: list[Path], secret_env: str | None = None,
+           marks_path: Path | None = None) -> tuple[dict, GradeResult]:
+    secrets = _secrets(secret_env)
+    sheet = _marks(marks_path)
     try:
         keys = load_keys(keys_dir)
         records, unreadable = read_sources(sources)
     except (KeyFileError, SourceError) as exc:
         fail(str(exc))
-    result = grade_records(keys, records)
+    result = grade_records(keys, records, secrets=secrets, marks=sheet.marks if sheet else None)
+    if sheet is not None:
+        wrong = check_marks(sheet, result)
+        if wrong:
+            fail_all(wrong)
     problems = tuple(unreadable) + result.problems
-    for problem in problems:
+    for problem in problems + result.conflicts:
         click.echo(f"{problem.origin}: warning: {problem.message}", err=True)
-    return keys, GradeResult(result.rows, problems)
+    return keys, GradeResult(result.rows, problems, result.conflicts)
 
 
 def _client(environment: str) -> RatingsClient:
@@ -74,23 +121,35 @@ def _client(environment: str) -> RatingsClient:
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
 @click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Write here instead of standard output.")
-@click.option("--strict", is_flag=True, help="Exit 1 when any submission could not be graded.")
+@click.option("--strict", is_flag=True,
+              help="Exit 1 when any record was not graded or any submission_id conflicts.")
+@LINK_SECRET_ENV
+@MARKS
+@click.option("--marking-sheet", "sheet_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the long_text answers here, with a mark column for a person to fill in.")
 def grade(keys_dir: Path, sources: tuple[Path, ...], fmt: str, out_path: Path | None,
-          strict: bool) -> None:
+          strict: bool, link_secret_env: str | None, marks_path: Path | None,
+          sheet_path: Path | None) -> None:
     """Grade submissions (JSON Lines files or the preview's SQLite file) with the answer keys."""
-    keys, result = _grade(keys_dir, list(sources))
+    keys, result = _grade(keys_dir, list(sources), link_secret_env, marks_path)
     text = grades_csv(result, keys) if fmt == "csv" else grades_json(result)
+    outputs = [(out_path, text)] if out_path else []
+    if sheet_path is not None:
+        outputs.append((sheet_path, marking_sheet(result)))
+    for path, content in outputs:
+        try:
+            path.write_text(content, encoding="utf-8", newline="")
+        except OSError as exc:
+            fail(f"{path}: {exc.strerror or exc}")
     if out_path is None:
         click.echo(text, nl=False)
-    else:
-        try:
-            out_path.write_text(text, encoding="utf-8", newline="")
-        except OSError as exc:
-            fail(f"{out_path}: {exc.strerror or exc}")
     exams = len({r.exam_id for r in result.rows})
     click.echo(f"graded {len(result.rows)} candidate(s) in {exams} exam(s); "
-               f"{len(result.problems)} record(s) not graded", err=True)
-    if strict and result.problems:
+               f"{len(result.problems)} record(s) not graded; {len(result.conflicts)} conflict(s)",
+               err=True)
+    if strict and (result.problems or result.conflicts):
+        click.echo(f"--strict: {len(result.problems)} record(s) not graded and "
+                   f"{len(result.conflicts)} conflict(s); exit status 1", err=True)
         sys.exit(1)
 
 
@@ -219,15 +278,17 @@ def fetch(session_uuids: tuple[str, ...], sources: tuple[Path, ...], db_path: Pa
               default="report", show_default=True)
 @click.option("--session-link", metavar="URL", help="Link each session, e.g. "
               "https://example.com/sessions/{session_uuid}.")
+@LINK_SECRET_ENV
+@MARKS
 def report(keys_dir: Path, sources: tuple[Path, ...], db_path: Path | None, out_dir: Path,
-           session_link: str | None) -> None:
+           session_link: str | None, link_secret_env: str | None, marks_path: Path | None) -> None:
     """Write a static HTML report (scores, ratings, score chart, item analysis) and its CSV."""
     try:
         link = check_link_template(session_link) if session_link else None
         known = open_existing(db_path).ratings() if db_path else {}
     except (LinkTemplateError, StoreError) as exc:
         fail(str(exc))
-    keys, result = _grade(keys_dir, list(sources))
+    keys, result = _grade(keys_dir, list(sources), link_secret_env, marks_path)
     built = build_report(result, known, link, keys=keys)
     try:
         html_path, csv_path = write_report(built, out_dir, utc_now())

@@ -44,7 +44,7 @@ BASE_COLUMNS = ["exam_id", "attendee_identifier", "points", "max_points", "perce
 
 def base_cells(row: GradeRow) -> list[Any]:
     return [row.exam_id, row.attendee_identifier, row.points, row.max_points,
-            round(row.percent, 2), " ".join(m.question_id for m in row.manual),
+            round(row.percent, 2), " ".join(m.question_id for m in row.pending),
             " ".join(map(str, row.parts_submitted)), " ".join(map(str, row.parts_missing)),
             " ".join(row.session_identifiers), " ".join(row.proview_session_uuids)]
 
@@ -82,8 +82,10 @@ def grades_json(result: GradeResult) -> str:
         "questions": [{"id": s.question_id, "part": s.part, "status": s.status,
                        "points": s.points, "max_points": s.max_points} for s in r.scores],
         "manual": [{"question": m.question_id, "max_points": m.max_points, "answer": m.answer,
-                    "origin": m.origin} for m in r.manual],
+                    "mark": m.mark, "origin": m.origin} for m in r.manual],
         "origins": list(r.origins),
     } for r in result.rows]
     problems = [{"origin": p.origin, "message": p.message} for p in result.problems]
-    return json.dumps({"rows": rows, "problems": problems}, indent=2, ensure_ascii=False) + "\n"
+    conflicts = [{"origin": p.origin, "message": p.message} for p in result.conflicts]
+    return json.dumps({"rows": rows, "problems": problems, "conflicts": conflicts}, indent=2,
+                      ensure_ascii=False) + "\n"

@@ -4,16 +4,21 @@ Rules (docs/page-contract.md for the formats):
 
 - One row per candidate (`attendee_identifier`) and exam; the exam's parts are combined.
 - Only `kind: "final"` payloads count; interim ones are autosaves and are ignored. The same
-  `submission_id` seen twice (a retried POST) counts once. Two different final submissions for
-  one part: the one submitted last counts, and the other is reported.
-- The questions a candidate saw come from `order.questions` in the payload (pool draws and
-  shuffles are made in the browser and recorded there), so nothing is re-derived here.
+  `submission_id` seen twice with the same content (a retried POST) counts once; seen for two
+  attendees, or twice with different content, every version is a conflict and none is graded.
+  Two different final submissions for one part: the one submitted last counts, and the other is
+  reported.
+- Nothing the browser says is believed where it can be checked: the pool draws, the question
+  order and every choice order are re-derived from the attendee, the exam and the pool (draws.py)
+  and a payload that claims another order is refused; with link secrets, a payload without a
+  valid token for its exam and attendee (links.py) is refused.
 - single: full points when the chosen id is a correct one. multiple: all or nothing, or with
   `partial_credit: true`, points x max(0, (correct picks - wrong picks) / number of correct).
   true_false: exact. numeric: |answer - key| <= tolerance (a string answer, i.e. text that is
   not a number, scores 0). short_text: any accepted answer after Unicode NFC, trimming and
   collapsing whitespace; case-insensitive (casefold) unless `case_sensitive`.
-  long_text: not scored, listed for manual grading.
+  long_text: listed for marking by a person; a mark given (`marks`) counts, else it awaits
+  marking.
 - A submission that does not match its key (unknown exam, part or question, an answer of the
   wrong shape, an order that cannot come from the key) is reported with its origin and left out;
   every other submission is still graded.
@@ -21,13 +26,20 @@ Rules (docs/page-contract.md for the formats):
 
 from __future__ import annotations
 
+import json
 import math
 import unicodedata
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from datetime import datetime
+from typing import Any, Callable, Iterable, Mapping
 
+from .draws import page_order
 from .keys import ExamKey, PartKey, QuestionKey
+from .links import Secrets, verify_token
 from .sources import Problem, Record
+
+# A mark for a long_text answer: (exam id, attendee id, question id) -> points.
+Marks = Mapping[tuple[str, str, str], float]
 
 # Floating-point slack for numeric tolerance, relative to the key's magnitude: 0.1 + 0.2 is 0.3.
 _NUMERIC_SLACK = 1e-9
@@ -41,8 +53,8 @@ class Mismatch(Exception):
 class QuestionScore:
     question_id: str
     part: int
-    status: str  # correct | partial | wrong | unanswered | manual
-    points: float | None  # None while a person has to grade it
+    status: str  # correct | partial | wrong | unanswered | manual (awaiting marking) | marked
+    points: float | None  # None while it awaits marking
     max_points: float
     picked: tuple[str, ...] = ()  # the choice ids picked (single, multiple), for item analysis (stats.py)
 
@@ -55,6 +67,8 @@ class ManualItem:
     max_points: float
     answer: str
     origin: str
+    submission_id: str
+    mark: float | None  # None: awaiting marking
 
 
 @dataclass(frozen=True)
@@ -83,10 +97,15 @@ class GradeRow:
     parts_submitted: tuple[int, ...]
     parts_missing: tuple[int, ...]
     scores: tuple[QuestionScore, ...]
-    points: float  # automatically graded points
+    points: float  # points scored so far: graded automatically, and marked
     max_points: float  # everything the candidate could score, manual questions included
-    manual: tuple[ManualItem, ...]
+    manual: tuple[ManualItem, ...]  # every long_text answer, marked or not
     origins: tuple[str, ...]
+
+    @property
+    def pending(self) -> tuple[ManualItem, ...]:
+        """The answers still awaiting marking: until none is left, `points` is not the total."""
+        return tuple(m for m in self.manual if m.mark is None)
 
     @property
     def percent(self) -> float:
@@ -96,7 +115,8 @@ class GradeRow:
 @dataclass(frozen=True)
 class GradeResult:
     rows: tuple[GradeRow, ...]
-    problems: tuple[Problem, ...]
+    problems: tuple[Problem, ...]  # records not graded, or superseded, and why
+    conflicts: tuple[Problem, ...] = ()  # records sharing a submission_id, none of them graded
 
 
 # --- one question -------------------------------------------------------------------------
@@ -110,27 +130,92 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
+# One table of question types: what an answer looks like and how it scores. A type the table
+# does not know is an error for the record that has it, never a fall-through.
+
+def _one_choice(answer: Any) -> tuple[str, ...] | None:
+    return (answer,) if isinstance(answer, str) else None
+
+
+def _choices(answer: Any) -> tuple[str, ...] | None:
+    ok = (isinstance(answer, list) and all(isinstance(a, str) for a in answer)
+          and len(set(answer)) == len(answer))
+    return tuple(answer) if ok else None
+
+
+def _boolean(answer: Any) -> tuple[str, ...] | None:
+    return () if isinstance(answer, bool) else None
+
+
+def _number_or_text(answer: Any) -> tuple[str, ...] | None:
+    # Text that is not a number is what the candidate typed: well-shaped, and wrong.
+    return () if _is_number(answer) or isinstance(answer, str) else None
+
+
+def _text_answer(answer: Any) -> tuple[str, ...] | None:
+    return () if isinstance(answer, str) else None
+
+
+def _score_single(key: QuestionKey, answer: Any) -> float:
+    return 1.0 if answer in key.correct else 0.0
+
+
+def _score_multiple(key: QuestionKey, answer: Any) -> float:
+    picked, correct = set(answer), set(key.correct)
+    if key.partial_credit:
+        return max(0.0, (len(picked & correct) - len(picked - correct)) / len(correct))
+    return 1.0 if picked == correct else 0.0
+
+
+def _score_true_false(key: QuestionKey, answer: Any) -> float:
+    return 1.0 if answer is key.answer else 0.0
+
+
+def _score_numeric(key: QuestionKey, answer: Any) -> float:
+    target = float(key.answer)  # type: ignore[arg-type]
+    slack = _NUMERIC_SLACK * max(1.0, abs(target))
+    return 1.0 if _is_number(answer) and abs(answer - target) <= key.tolerance + slack else 0.0
+
+
+def _score_short_text(key: QuestionKey, answer: Any) -> float:
+    given = normalise_text(answer, key.case_sensitive)
+    accepted = {normalise_text(a, key.case_sensitive) for a in key.answers}
+    return 1.0 if given in accepted else 0.0
+
+
+@dataclass(frozen=True)
+class Grading:
+    expected: str  # what an answer looks like, for messages
+    # The choice ids a well-shaped answer picks (empty when the type has no choices); None when
+    # the answer has the wrong shape.
+    picks: Callable[[Any], tuple[str, ...] | None]
+    # The fraction of the points an answer earns; None: a person marks it.
+    score: Callable[[QuestionKey, Any], float] | None
+
+
+GRADING: Mapping[str, Grading] = {
+    "single": Grading("a choice id", _one_choice, _score_single),
+    "multiple": Grading("a list of choice ids", _choices, _score_multiple),
+    "true_false": Grading("true or false", _boolean, _score_true_false),
+    "numeric": Grading("a number", _number_or_text, _score_numeric),
+    "short_text": Grading("text", _text_answer, _score_short_text),
+    "long_text": Grading("text", _text_answer, None),
+}
+
+
+def grading(key: QuestionKey) -> Grading:
+    found = GRADING.get(key.type)
+    if found is None:
+        raise Mismatch(f"question {key.id}: no grading rule for question type {key.type!r}")
+    return found
+
+
 def check_shape(key: QuestionKey, answer: Any, shown_choices: tuple[str, ...] | None) -> None:
     """Raise Mismatch when `answer` cannot be an answer to `key` at all."""
-    expected = {
-        "single": "a choice id", "multiple": "a list of choice ids", "true_false": "true or false",
-        "numeric": "a number", "short_text": "text", "long_text": "text",
-    }[key.type]
-    if key.type == "single":
-        ok = isinstance(answer, str)
-        picked: tuple[str, ...] = (answer,) if ok else ()
-    elif key.type == "multiple":
-        ok = (isinstance(answer, list) and all(isinstance(a, str) for a in answer)
-              and len(set(answer)) == len(answer))
-        picked = tuple(answer) if ok else ()
-    elif key.type == "true_false":
-        ok, picked = isinstance(answer, bool), ()
-    elif key.type == "numeric":
-        ok, picked = _is_number(answer) or isinstance(answer, str), ()
-    else:
-        ok, picked = isinstance(answer, str), ()
-    if not ok:
-        raise Mismatch(f"question {key.id} ({key.type}): expected {expected}, got {answer!r}")
+    qtype = grading(key)
+    picked = qtype.picks(answer)
+    if picked is None:
+        raise Mismatch(f"question {key.id} ({key.type}): expected {qtype.expected}, got {answer!r}")
     if shown_choices is not None:
         unknown = [c for c in picked if c not in shown_choices]
         if unknown:
@@ -140,26 +225,10 @@ def check_shape(key: QuestionKey, answer: Any, shown_choices: tuple[str, ...] | 
 
 def score_answer(key: QuestionKey, answer: Any) -> tuple[str, float | None]:
     """(status, points) for a well-shaped answer; points is None for manual grading."""
-    if key.type == "long_text":
+    score = grading(key).score
+    if score is None:
         return "manual", None
-    if key.type == "single":
-        fraction = 1.0 if answer in key.correct else 0.0
-    elif key.type == "multiple":
-        picked, correct = set(answer), set(key.correct)
-        if key.partial_credit:
-            fraction = max(0.0, (len(picked & correct) - len(picked - correct)) / len(correct))
-        else:
-            fraction = 1.0 if picked == correct else 0.0
-    elif key.type == "true_false":
-        fraction = 1.0 if answer is key.answer else 0.0
-    elif key.type == "numeric":
-        target = float(key.answer)  # type: ignore[arg-type]
-        slack = _NUMERIC_SLACK * max(1.0, abs(target))
-        fraction = 1.0 if _is_number(answer) and abs(answer - target) <= key.tolerance + slack else 0.0
-    else:  # short_text
-        given = normalise_text(answer, key.case_sensitive)
-        accepted = {normalise_text(a, key.case_sensitive) for a in key.answers}
-        fraction = 1.0 if given in accepted else 0.0
+    fraction = score(key, answer)
     status = "correct" if fraction == 1.0 else "wrong" if fraction == 0.0 else "partial"
     return status, round(key.points * fraction, 6)
 
@@ -210,7 +279,27 @@ def presented_questions(exam: ExamKey, part: PartKey, order: Any) -> tuple[str, 
     return tuple(order)
 
 
-def grade_part(exam: ExamKey, record: Record) -> PartSubmission:
+def verify_order(exam: ExamKey, part: PartKey, attendee: str, shown: tuple[str, ...],
+                 choices: Mapping[str, Any]) -> Mapping[str, tuple[str, ...]]:
+    """The choice orders this attendee's page shows; Mismatch when the payload claims other
+    questions, another question order or another choice order than the page shows."""
+    expected = page_order(exam, part, attendee)
+    if shown != expected.questions:
+        raise Mismatch(f"order.questions is not the pool draw and question order the page shows "
+                       f"attendee {attendee!r}")
+    for qid, claimed in choices.items():
+        if qid not in expected.choices:
+            raise Mismatch(f"order.choices.{qid}: no choices of that question were shown")
+        if claimed != list(expected.choices[qid]):
+            raise Mismatch(f"order.choices.{qid} is not the choice order the page shows "
+                           f"attendee {attendee!r}")
+    missing = [q for q in expected.choices if q not in choices]
+    if missing:
+        raise Mismatch(f"order.choices leaves out {', '.join(missing)}")
+    return expected.choices
+
+
+def grade_part(exam: ExamKey, record: Record, marks: Marks) -> PartSubmission:
     payload = record.payload
     attendee = _text(payload, "attendee_identifier")
     submission_id = _text(payload, "submission_id")
@@ -233,6 +322,7 @@ def grade_part(exam: ExamKey, record: Record) -> PartSubmission:
     choices = order.get("choices") or {}
     if not isinstance(choices, dict):
         raise Mismatch("order.choices is not an object")
+    shown_choices = verify_order(exam, part, attendee, shown, choices)  # type: ignore[arg-type]
     for qid in answers:
         if qid not in exam.questions:
             raise Mismatch(f"answer to unknown question {qid!r}")
@@ -244,16 +334,15 @@ def grade_part(exam: ExamKey, record: Record) -> PartSubmission:
         if qid not in answers or answers[qid] is None:
             scores.append(QuestionScore(qid, part_index, "unanswered", 0.0, key.points))
             continue
-        shown_choices = choices.get(qid)
-        if shown_choices is not None and not (
-                isinstance(shown_choices, list) and all(isinstance(c, str) for c in shown_choices)):
-            raise Mismatch(f"order.choices.{qid} is not a list of choice ids")
-        check_shape(key, answers[qid], tuple(shown_choices) if shown_choices is not None else None)
+        check_shape(key, answers[qid], shown_choices.get(qid))
         status, points = score_answer(key, answers[qid])
-        scores.append(QuestionScore(qid, part_index, status, points, key.points, picked_choices(key, answers[qid])))
         if status == "manual":
+            mark = marks.get((exam.exam_id, attendee, qid))  # type: ignore[arg-type]
+            if mark is not None:
+                status, points = "marked", mark
             manual.append(ManualItem(exam.exam_id, attendee, qid, key.points,  # type: ignore[arg-type]
-                                     answers[qid], record.origin))
+                                     answers[qid], record.origin, submission_id, mark))  # type: ignore[arg-type]
+        scores.append(QuestionScore(qid, part_index, status, points, key.points, picked_choices(key, answers[qid])))
     return PartSubmission(
         exam_id=exam.exam_id, attendee_identifier=attendee,  # type: ignore[arg-type]
         part=part_index, submission_id=submission_id,  # type: ignore[arg-type]
@@ -295,11 +384,70 @@ def combine(exam: ExamKey, attendee: str, parts: Mapping[int, PartSubmission]) -
         origins=tuple(s.origin for s in submitted))
 
 
-def grade(keys: Mapping[str, ExamKey], records: Iterable[Record]) -> GradeResult:
+def _content(payload: Mapping[str, Any]) -> str:
+    return json.dumps(payload, sort_keys=True, ensure_ascii=False)
+
+
+def find_conflicts(records: list[Record]) -> tuple[list[Record], list[Problem]]:
+    """Records with a submission_id of their own, once each (a retried POST repeats a payload
+    exactly), and a conflict for every version of an id sent for two attendees or with two
+    different contents: which version is genuine cannot be told, so none is graded."""
+    versions: dict[str, dict[str, Record]] = {}  # submission_id -> content -> its first record
+    for record in records:
+        versions.setdefault(record.payload["submission_id"], {}).setdefault(_content(record.payload), record)
+    kept = [r for r in records if list(versions[r.payload["submission_id"]].values()) == [r]]
+    conflicts: list[Problem] = []
+    for submission_id, by_content in versions.items():
+        if len(by_content) == 1:
+            continue
+        for record in by_content.values():
+            attendee = record.payload.get("attendee_identifier")
+            others = [f"also used by attendee {o.payload.get('attendee_identifier')!r} at {o.origin}"
+                      if o.payload.get("attendee_identifier") != attendee
+                      else f"also sent with different content at {o.origin}"
+                      for o in by_content.values() if o is not record]
+            conflicts.append(Problem(record.origin, f"conflict: submission_id {submission_id} for "
+                                                    f"attendee {attendee!r} is {'; '.join(others)}; "
+                                                    "not graded"))
+    return kept, conflicts
+
+
+def _when(record: Record) -> datetime | None:
+    """When a submission arrived (the collection service's time), else when the page says it
+    was sent; for a link token's expiry."""
+    for text in (record.received_at, record.payload.get("submitted_at")):
+        if isinstance(text, str):
+            try:
+                when = datetime.fromisoformat(text)
+            except ValueError:
+                continue
+            if when.tzinfo is not None:
+                return when
+    return None
+
+
+def token_problem(record: Record, secrets: Secrets) -> Problem | None:
+    payload = record.payload
+    exam_id, attendee = payload.get("exam_id"), payload.get("attendee_identifier")
+    if not isinstance(exam_id, str) or not isinstance(attendee, str):
+        return Problem(record.origin, "exam_id or attendee_identifier missing, so the link token "
+                                      "cannot be checked; not graded")
+    when = _when(record)
+    if when is None:
+        return Problem(record.origin, "no time of receipt or submitted_at, so the link token's "
+                                      "expiry cannot be checked; not graded")
+    reason = verify_token(payload.get("token"), exam_id, attendee, secrets, when)
+    if reason is None:
+        return None
+    return Problem(record.origin, f"submission {payload['submission_id']} for attendee {attendee!r}: "
+                                  f"link token {reason}; not graded")
+
+
+def grade(keys: Mapping[str, ExamKey], records: Iterable[Record], *,
+          secrets: Secrets | None = None, marks: Marks | None = None) -> GradeResult:
+    """`secrets`: grade only submissions with a valid link token. `marks`: long_text marks."""
     problems: list[Problem] = []
-    seen_ids: dict[str, str] = {}
-    # (exam, attendee, part) -> the final submission that counts
-    chosen: dict[tuple[str, str, int], PartSubmission] = {}
+    identified: list[Record] = []
     for record in records:
         payload = record.payload
         if payload.get("schema") != 1:
@@ -313,11 +461,19 @@ def grade(keys: Mapping[str, ExamKey], records: Iterable[Record]) -> GradeResult
         if not isinstance(submission_id, str) or not submission_id:
             problems.append(Problem(record.origin, "submission_id missing or not text"))
             continue
+        identified.append(record)
+    unique, conflicts = find_conflicts(identified)
+    # (exam, attendee, part) -> the final submission that counts
+    chosen: dict[tuple[str, str, int], PartSubmission] = {}
+    for record in unique:
+        payload = record.payload
         if payload["kind"] == "interim":
             continue  # autosave; only the final submission of a part counts
-        if submission_id in seen_ids:
-            continue  # a retried POST of a submission already counted
-        seen_ids[submission_id] = record.origin
+        if secrets is not None:
+            refused = token_problem(record, secrets)
+            if refused is not None:
+                problems.append(refused)
+                continue
         exam_id = payload.get("exam_id")
         exam = keys.get(exam_id) if isinstance(exam_id, str) else None
         if exam is None:
@@ -325,9 +481,10 @@ def grade(keys: Mapping[str, ExamKey], records: Iterable[Record]) -> GradeResult
                                     f"unknown exam {payload.get('exam_id')!r} (no answer key)"))
             continue
         try:
-            graded = grade_part(exam, record)
+            graded = grade_part(exam, record, marks or {})
         except Mismatch as exc:
-            problems.append(Problem(record.origin, f"does not match key {exam.source}: {exc}"))
+            problems.append(Problem(record.origin, f"submission {payload['submission_id']} does not "
+                                                   f"match key {exam.source}: {exc}; not graded"))
             continue
         slot = (graded.exam_id, graded.attendee_identifier, graded.part)
         earlier = chosen.get(slot)
@@ -345,4 +502,4 @@ def grade(keys: Mapping[str, ExamKey], records: Iterable[Record]) -> GradeResult
         by_candidate.setdefault((exam_id, attendee), {})[part] = sub
     rows = tuple(combine(keys[exam_id], attendee, parts)
                  for (exam_id, attendee), parts in sorted(by_candidate.items()))
-    return GradeResult(rows, tuple(problems))
+    return GradeResult(rows, tuple(problems), tuple(conflicts))

@@ -30,14 +30,34 @@ class QuestionKey:
     tolerance: float = 0.0  # numeric
     answers: tuple[str, ...] = ()  # short_text
     case_sensitive: bool = False  # short_text
+    choices: tuple[str, ...] = ()  # single / multiple: every choice id, in source order
+    shuffle_choices: bool = False  # single / multiple: whether the page shuffles them
+
+
+@dataclass(frozen=True)
+class PartItem:
+    """A fixed `question`, or `draw` questions drawn out of `pool`."""
+
+    question: str | None = None
+    pool: str | None = None
+    draw: int = 0
 
 
 @dataclass(frozen=True)
 class PartKey:
     index: int
     title: str
-    questions: tuple[str, ...]  # fixed questions, in source order
-    pools: tuple[tuple[str, int], ...]  # (pool name, draw)
+    items: tuple[PartItem, ...]  # in page order, which the page's draws follow
+
+    @property
+    def questions(self) -> tuple[str, ...]:
+        """The fixed questions, in source order."""
+        return tuple(item.question for item in self.items if item.question is not None)
+
+    @property
+    def pools(self) -> tuple[tuple[str, int], ...]:
+        """(pool name, draw) of each draw, in source order."""
+        return tuple((item.pool, item.draw) for item in self.items if item.pool is not None)
 
 
 @dataclass(frozen=True)
@@ -48,6 +68,7 @@ class ExamKey:
     pools: Mapping[str, tuple[str, ...]]
     questions: Mapping[str, QuestionKey]
     source: str
+    shuffle_questions: bool = False
 
     def part(self, index: int) -> PartKey | None:
         return next((p for p in self.parts if p.index == index), None)
@@ -87,8 +108,16 @@ def parse_question(qid: str, raw: Any, where: str) -> QuestionKey:
         correct = _strings(raw.get("correct"), f"{where}.correct")
         if not correct:
             raise KeyFileError(f"{where}.correct: no correct choice")
+        if "choices" not in raw or not isinstance(raw.get("shuffle_choices"), bool):
+            raise KeyFileError(f"{where}: no choices or shuffle_choices (a key written by an older "
+                               "examsite: run examsite build again)")
+        choices = _strings(raw["choices"], f"{where}.choices")
+        unknown = [c for c in correct if c not in choices]
+        if unknown:
+            raise KeyFileError(f"{where}.correct: {', '.join(unknown)} not among the choices")
         return QuestionKey(qid, qtype, points, correct=correct,
-                           partial_credit=bool(raw.get("partial_credit", False)))
+                           partial_credit=bool(raw.get("partial_credit", False)),
+                           choices=choices, shuffle_choices=raw["shuffle_choices"])
     if qtype == "true_false":
         if not isinstance(raw.get("answer"), bool):
             raise KeyFileError(f"{where}.answer: expected true or false")
@@ -129,6 +158,10 @@ def parse_key(raw: Any, source: str) -> ExamKey:
         missing = [q for q in ids if q not in questions]
         if missing:
             raise KeyFileError(f"{source}: pools.{name}: unknown question(s) {', '.join(missing)}")
+    shuffle_questions = raw.get("shuffle_questions")
+    if not isinstance(shuffle_questions, bool):
+        raise KeyFileError(f"{source}: shuffle_questions missing or not true/false (a key written by an "
+                           "older examsite: run examsite build again)")
     raw_parts = raw.get("parts")
     if not isinstance(raw_parts, list) or not raw_parts:
         raise KeyFileError(f"{source}: parts must be a non-empty list")
@@ -140,23 +173,24 @@ def parse_key(raw: Any, source: str) -> ExamKey:
         index = part.get("index", n + 1)
         if isinstance(index, bool) or not isinstance(index, int):
             raise KeyFileError(f"{where}.index: expected an integer")
-        fixed, drawn = [], []
+        items = []
         for m, item in enumerate(part["items"]):
             if isinstance(item, dict) and isinstance(item.get("question"), str):
                 if item["question"] not in questions:
                     raise KeyFileError(f"{where}.items[{m}]: unknown question {item['question']!r}")
-                fixed.append(item["question"])
+                items.append(PartItem(question=item["question"]))
             elif isinstance(item, dict) and isinstance(item.get("pool"), str):
                 if item["pool"] not in pools:
                     raise KeyFileError(f"{where}.items[{m}]: unknown pool {item['pool']!r}")
                 draw = item.get("draw", len(pools[item["pool"]]))
                 if isinstance(draw, bool) or not isinstance(draw, int) or draw < 0:
                     raise KeyFileError(f"{where}.items[{m}].draw: expected a whole number")
-                drawn.append((item["pool"], draw))
+                items.append(PartItem(pool=item["pool"], draw=draw))
             else:
                 raise KeyFileError(f"{where}.items[{m}]: expected {{question}} or {{pool, draw}}")
-        parts.append(PartKey(index, str(part.get("title", "")), tuple(fixed), tuple(drawn)))
-    return ExamKey(exam_id, str(raw.get("title", exam_id)), tuple(parts), pools, questions, source)
+        parts.append(PartKey(index, str(part.get("title", "")), tuple(items)))
+    return ExamKey(exam_id, str(raw.get("title", exam_id)), tuple(parts), pools, questions, source,
+                   shuffle_questions)
 
 
 def load_keys(directory: Path) -> dict[str, ExamKey]:

@@ -7,7 +7,9 @@ shown as a coloured badge that always carries its word, so colour is never the o
 hues are neutral on purpose, since what high or low means is Proview's review to say.
 
 Ratings join grade rows on the payload's `proview_session_uuid`, else on `session_identifier`
-against the `external_id` Proview reports.
+against the `external_id` Proview reports. Both come from the candidate's browser, so a session
+claimed by two candidates, or whose `external_id` from Proview is not the session identifier the
+candidate's payload recorded, is shown as disputed, with why, never with its rating.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ code{font-size:.85em;word-break:break-all}
 .rating-low{background:#d9f2f0;color:#0f4f4a;border-color:#0f4f4a}
 .rating-pending{background:#e8eaf6;color:#283593;border-color:#283593;font-style:italic}
 .rating-none{background:#f2f2f2;color:#444;border-color:#777}
+.rating-disputed{background:#fff;color:#8a1c1c;border-color:#8a1c1c;border-style:dashed}
 .chart{max-width:40rem;height:auto}
 .chart .bar{fill:#3b5b92}
 .chart text{font-size:11px;fill:#1b1b1b}
@@ -64,7 +67,7 @@ code{font-size:.85em;word-break:break-all}
 """.strip()
 
 RATING_LABELS = {"high": "High", "medium": "Medium", "low": "Low", "pending": "Pending",
-                 "none": "No rating"}
+                 "none": "No rating", "disputed": "Disputed"}
 
 
 def csp(css: str) -> str:
@@ -77,8 +80,8 @@ def csp(css: str) -> str:
 class SessionRating:
     session_uuid: str | None
     external_id: str | None
-    rating: str  # high | medium | low | pending | none
-    note: str | None  # the last fetch error, if any
+    rating: str  # high | medium | low | pending | none | disputed
+    note: str | None  # the last fetch error, or why the session is disputed
     link: str | None
 
     @property
@@ -128,9 +131,10 @@ class ExamSection:
     title: str
     rows: tuple[CandidateRow, ...]
     chart: Chart
-    mean_percent: float | None
+    mean_percent: float | None  # of the candidates not awaiting marking
     median_percent: float | None
-    manual_count: int
+    manual_count: int  # answers awaiting marking
+    awaiting_count: int  # candidates with answers awaiting marking
     analysis: ItemAnalysis | None = None  # facility, discrimination, choices, alpha (stats.py)
 
 
@@ -138,6 +142,7 @@ class ExamSection:
 class Report:
     sections: tuple[ExamSection, ...]
     problems: tuple[Problem, ...]
+    conflicts: tuple[Problem, ...]
     csv_name: str
 
 
@@ -185,8 +190,32 @@ def session_link(template: str | None, session_uuid: str | None) -> str | None:
     return template.replace("{session_uuid}", urllib.parse.quote(session_uuid, safe=""))
 
 
+def session_claims(rows: Sequence[GradeRow], by_external: Mapping[str, RatingRow]) -> dict[str, set[str]]:
+    """Each Proview session uuid -> the attendees whose submissions claim it (by uuid, or by a
+    session identifier that is its external id)."""
+    claims: dict[str, set[str]] = {}
+    for row in rows:
+        uuids = list(row.proview_session_uuids)
+        uuids += [by_external[e].session_uuid for e in row.session_identifiers if e in by_external]
+        for uuid in uuids:
+            claims.setdefault(uuid, set()).add(row.attendee_identifier)
+    return claims
+
+
+def dispute(row: GradeRow, session_uuid: str, external_id: str | None,
+            claims: Mapping[str, set[str]]) -> str | None:
+    """Why this candidate's claim to a session is in doubt, or None."""
+    claimants = claims.get(session_uuid, set())
+    if len(claimants) > 1:
+        return f"claimed by {len(claimants)} candidates: {', '.join(sorted(claimants))}"
+    if external_id is not None and external_id not in row.session_identifiers:
+        return (f"Proview's external id {external_id!r} is not the session id this candidate's "
+                "submission recorded")
+    return None
+
+
 def rate_sessions(row: GradeRow, ratings: Mapping[str, RatingRow],
-                  by_external: Mapping[str, RatingRow],
+                  by_external: Mapping[str, RatingRow], claims: Mapping[str, set[str]],
                   link_template: str | None) -> tuple[SessionRating, ...]:
     sessions: list[SessionRating] = []
     matched: set[str] = set()
@@ -197,11 +226,17 @@ def rate_sessions(row: GradeRow, ratings: Mapping[str, RatingRow],
             continue
         matched.add(found.session_uuid)
         rating = found.final_rating if found.final_rating in ("high", "medium", "low") else "pending"
-        sessions.append(SessionRating(found.session_uuid, found.external_id, rating, found.error,
+        note = found.error
+        doubt = dispute(row, found.session_uuid, found.external_id, claims)
+        if doubt is not None:
+            rating, note = "disputed", doubt
+        sessions.append(SessionRating(found.session_uuid, found.external_id, rating, note,
                                       session_link(link_template, found.session_uuid)))
     for uuid in row.proview_session_uuids:  # sessions Proview has not told us about yet
         if uuid not in matched:
-            sessions.append(SessionRating(uuid, None, "none", None, session_link(link_template, uuid)))
+            doubt = dispute(row, uuid, None, claims)
+            sessions.append(SessionRating(uuid, None, "none" if doubt is None else "disputed", doubt,
+                                          session_link(link_template, uuid)))
     if not sessions:
         sessions.append(SessionRating(None, None, "none", None, None))
     return tuple(sessions)
@@ -213,30 +248,36 @@ def build_report(result: GradeResult, ratings: Mapping[str, RatingRow],
     """`keys` give the item analysis the questions' types, correct choices and order."""
     sections = []
     by_external = {r.external_id: r for r in ratings.values() if r.external_id}
+    claims = session_claims(result.rows, by_external)
     for exam_id in dict.fromkeys(r.exam_id for r in result.rows):
         rows = [r for r in result.rows if r.exam_id == exam_id]
-        percents = [r.percent for r in rows]
+        # A score awaiting marking is not a total yet: it stays out of the chart and the averages.
+        percents = [r.percent for r in rows if not r.pending]
         sections.append(ExamSection(
             exam_id=exam_id, title=rows[0].exam_title,
-            rows=tuple(CandidateRow(r, rate_sessions(r, ratings, by_external, link_template))
+            rows=tuple(CandidateRow(r, rate_sessions(r, ratings, by_external, claims, link_template))
                        for r in rows),
             chart=draw_chart(percents),
             mean_percent=round(statistics.fmean(percents), 1) if percents else None,
             median_percent=round(statistics.median(percents), 1) if percents else None,
-            manual_count=sum(len(r.manual) for r in rows),
+            manual_count=sum(len(r.pending) for r in rows),
+            awaiting_count=sum(1 for r in rows if r.pending),
             analysis=item_analysis(exam_id, rows, (keys or {}).get(exam_id))))
-    return Report(tuple(sections), result.problems, csv_name)
+    return Report(tuple(sections), result.problems, result.conflicts, csv_name)
 
 
 CSV_COLUMNS = ["exam_id", "attendee_identifier", "points", "max_points", "percent",
-               "manual_pending", "ratings", "proview_session_uuids", "session_identifiers"]
+               "manual_pending", "ratings", "proview_session_uuids", "session_identifiers",
+               "session_disputes"]
 
 
 def report_csv(report: Report) -> str:
     rows = [[s.exam_id, c.grade.attendee_identifier, c.grade.points, c.grade.max_points,
-             round(c.grade.percent, 2), " ".join(m.question_id for m in c.grade.manual),
+             "awaiting marking" if c.grade.pending else round(c.grade.percent, 2),
+             " ".join(m.question_id for m in c.grade.pending),
              c.rating_text, " ".join(filter(None, (x.session_uuid for x in c.sessions))),
-             " ".join(c.grade.session_identifiers)]
+             " ".join(c.grade.session_identifiers),
+             "; ".join(f"{x.session_uuid}: {x.note}" for x in c.sessions if x.rating == "disputed")]
             for s in report.sections for c in s.rows]
     return to_csv(CSV_COLUMNS, rows)
 

@@ -6,7 +6,7 @@ Two kinds of source:
   `FILE:LINE`.
 - The preview server's SQLite file (`examsite serve`). ASSUMPTION, until that server's schema is
   documented: a table `submissions(id INTEGER PRIMARY KEY, received_at TEXT, body TEXT)` where
-  `body` is the JSON payload as received. A record's origin is `FILE#submissions.id=N`.
+  `body` is the JSON payload as received and `received_at` the server's ISO 8601 time. A record's origin is `FILE#submissions.id=N`.
 
 A file is taken as SQLite when it starts with SQLite's magic header, whatever its name. Lines or
 rows that are not JSON objects become `Problem`s, never exceptions, so one bad record does not
@@ -32,6 +32,7 @@ class SourceError(Exception):
 class Record:
     origin: str  # where it came from, for messages: FILE:LINE or FILE#submissions.id=N
     payload: Mapping[str, Any]
+    received_at: str | None = None  # when a server stored it, if the source says (ISO 8601)
 
 
 @dataclass(frozen=True)
@@ -43,14 +44,14 @@ class Problem:
         return f"{self.origin}: {self.message}"
 
 
-def _decode(text: str, origin: str) -> Record | Problem:
+def _decode(text: str, origin: str, received_at: str | None = None) -> Record | Problem:
     try:
         payload = json.loads(text)
     except json.JSONDecodeError as exc:
         return Problem(origin, f"not valid JSON ({exc.msg} at column {exc.colno})")
     if not isinstance(payload, dict):
         return Problem(origin, "not a submission object")
-    return Record(origin, payload)
+    return Record(origin, payload, received_at)
 
 
 def read_jsonl(path: Path) -> Iterator[Record | Problem]:
@@ -73,17 +74,17 @@ def read_sqlite(path: Path) -> Iterator[Record | Problem]:
         raise SourceError(f"{path}: cannot open SQLite file: {exc}") from None
     try:
         try:
-            rows = connection.execute("SELECT id, body FROM submissions ORDER BY id").fetchall()
+            rows = connection.execute("SELECT id, body, received_at FROM submissions ORDER BY id").fetchall()
         except sqlite3.Error as exc:
             raise SourceError(f"{path}: no readable submissions(id, body) table: {exc}") from None
-        for row_id, body in rows:
+        for row_id, body, received_at in rows:
             origin = f"{path}#submissions.id={row_id}"
             if isinstance(body, bytes):
                 body = body.decode("utf-8", errors="replace")
             if not isinstance(body, str):
                 yield Problem(origin, "body is not JSON text")
                 continue
-            yield _decode(body, origin)
+            yield _decode(body, origin, received_at if isinstance(received_at, str) else None)
     finally:
         connection.close()
 

@@ -129,12 +129,15 @@ def question_stats(question_id: str, scores: Sequence[tuple[QuestionScore, float
     discrimination = correlation([points for points, _ in graded], [total - points for points, total in graded])
     options: tuple[OptionShare, ...] = ()
     if question is not None and question.type in CHOICE_TYPES:
-        counts: dict[str, int] = {choice: 0 for choice in question.correct}
+        # Every choice the key names, in its order, picked or not; a pick the key does not name (a
+        # forged payload's) is not a choice of the question and is not counted.
+        counts: dict[str, int] = {choice: 0 for choice in question.choices or question.correct}
         for score, _ in scores:
             for choice in score.picked:
-                counts[choice] = counts.get(choice, 0) + 1
+                if choice in counts:
+                    counts[choice] += 1
         options = tuple(OptionShare(choice, choice in question.correct, count, count / len(scores))
-                        for choice, count in sorted(counts.items()))
+                        for choice, count in counts.items())
     flag = None
     if graded:
         right = sum(score.status == "correct" for score, _ in scores)

@@ -84,6 +84,8 @@ class SiteConfig:
     # exams.yaml `messages`: {lang: {key: text}} over the package's catalogues (i18n.py).
     messages: i18n.Overrides = ()
     markdown: MarkdownConfig = MarkdownConfig()
+    # submission.require_signed_links: pages start only from a signed launch link (`examsite links`).
+    require_signed_links: bool = False
 
     @property
     def root(self) -> Path:
@@ -241,12 +243,14 @@ def load_config(path: Path, env_name: str | None, diagnostics: Diagnostics,
             base_url = base_url.rstrip("/") + "/"
 
     submission_url = ""
+    require_signed_links = False
     submission = top.mapping_of("submission", "'submission'")
     if submission is None:
         diagnostics.error(top.pos, "the site configuration needs 'submission' with the 'url' where pages POST answers")
     else:
-        submission.check_unknown(("url",))
+        submission.check_unknown(("url", "require_signed_links"))
         submission_url = submission.string("url", "", required=True) or ""
+        require_signed_links = submission.boolean("require_signed_links", False)
         if submission_url:
             check_url(submission_url, submission.at("url"), "submission.url", requires_https, diagnostics)
     if proview is not None and proview.loader_url:
@@ -271,6 +275,7 @@ def load_config(path: Path, env_name: str | None, diagnostics: Diagnostics,
         templates_dir=templates,
         messages=messages,
         markdown=markdown,
+        require_signed_links=require_signed_links,
     )
 
 

@@ -23,7 +23,10 @@ def exam_key(exam: Exam) -> dict:
         "workflow_identifier": exam.workflow_identifier,
         "parts": parts,
         "pools": {pool.name: [question.id for question in pool.questions] for pool in exam.pools},
-        "questions": {question.id: question.key() for question in exam.all_questions()},
+        # What the page's seeded draws and shuffles depend on, so a grader can re-derive the order
+        # each candidate was shown instead of believing the order a payload claims.
+        "shuffle_questions": exam.shuffle_questions,
+        "questions": {question.id: question.key(exam.shuffle_choices) for question in exam.all_questions()},
         "accommodations": [{"extra_time_percent": a.extra_time_percent, "attendees": list(a.attendees)}
                            for a in exam.accommodations],
     }

@@ -59,8 +59,8 @@ class Question:
     def check(self, diagnostics: Diagnostics) -> None:
         """The type's own rules, beyond what reading checks."""
 
-    def key(self) -> dict:
-        """What a grader needs and a candidate must never see."""
+    def key(self, shuffle_choices: bool) -> dict:
+        """What a grader needs and a candidate must never see. `shuffle_choices`: the exam's setting."""
         return {"type": self.TYPE, "points": self.points}
 
     def page_data(self, html: Html, shuffle_choices: bool) -> dict:
@@ -114,12 +114,19 @@ class ChoiceQuestion(Question):
             ids.add(choice.id)
             texts.add(choice.text.source.strip())
 
-    def key(self) -> dict:
-        return {**super().key(), "correct": self.correct_ids}
+    def shuffles(self, shuffle_choices: bool) -> bool:
+        """Does the page shuffle this question's choices? Its own setting, else the exam's."""
+        return shuffle_choices if self.shuffle is None else self.shuffle
+
+    def key(self, shuffle_choices: bool) -> dict:
+        # The choices and whether they are shuffled: what the page's seeded shuffle depends on, so
+        # a grader re-derives the order each candidate was shown instead of believing a payload.
+        return {**super().key(shuffle_choices), "correct": self.correct_ids,
+                "choices": [choice.id for choice in self.choices], "shuffle_choices": self.shuffles(shuffle_choices)}
 
     def page_data(self, html: Html, shuffle_choices: bool) -> dict:
         return {**super().page_data(html, shuffle_choices),
-                "shuffle_choices": shuffle_choices if self.shuffle is None else self.shuffle,
+                "shuffle_choices": self.shuffles(shuffle_choices),
                 "choices": [{"id": choice.id, "html": html(choice.text)} for choice in self.choices]}
 
     def texts(self) -> tuple[Text, ...]:
@@ -148,8 +155,8 @@ class MultipleChoice(ChoiceQuestion):
     def read_more(cls, fields: Fields) -> dict:
         return {"partial_credit": fields.boolean("partial_credit", False)}
 
-    def key(self) -> dict:
-        return {**super().key(), "partial_credit": self.partial_credit}
+    def key(self, shuffle_choices: bool) -> dict:
+        return {**super().key(shuffle_choices), "partial_credit": self.partial_credit}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -169,8 +176,8 @@ class TrueFalse(Question):
             return None
         return cls(**common, answer=fields.mapping["answer"])
 
-    def key(self) -> dict:
-        return {**super().key(), "answer": self.answer}
+    def key(self, shuffle_choices: bool) -> dict:
+        return {**super().key(shuffle_choices), "answer": self.answer}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -188,8 +195,8 @@ class ShortText(Question):
                                                            "one accepted answer")
         return cls(**common, answers=answers or (), case_sensitive=fields.boolean("case_sensitive", False))
 
-    def key(self) -> dict:
-        return {**super().key(), "answers": list(self.answers), "case_sensitive": self.case_sensitive}
+    def key(self, shuffle_choices: bool) -> dict:
+        return {**super().key(shuffle_choices), "answers": list(self.answers), "case_sensitive": self.case_sensitive}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -202,8 +209,8 @@ class LongText(Question):
     def read(cls, fields: Fields, common: dict, reader: TextReader) -> "Question | None":
         return cls(**common, rubric=fields.string("rubric"))
 
-    def key(self) -> dict:
-        return {**super().key(), "rubric": self.rubric}
+    def key(self, shuffle_choices: bool) -> dict:
+        return {**super().key(shuffle_choices), "rubric": self.rubric}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -221,8 +228,8 @@ class Numeric(Question):
             return None
         return cls(**common, answer=answer, tolerance=tolerance or 0)
 
-    def key(self) -> dict:
-        return {**super().key(), "answer": self.answer, "tolerance": self.tolerance}
+    def key(self, shuffle_choices: bool) -> dict:
+        return {**super().key(shuffle_choices), "answer": self.answer, "tolerance": self.tolerance}
 
 
 QUESTION_TYPES: dict[str, type[Question]] = {

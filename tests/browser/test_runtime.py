@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 PAYLOAD_KEYS = {
     "schema", "submission_id", "kind", "exam_id", "part", "part_count", "workflow_identifier",
-    "attendee_identifier", "session_identifier", "proview_session_uuid", "answers", "order",
+    "attendee_identifier", "token", "session_identifier", "proview_session_uuid", "answers", "order",
     "started_at", "submitted_at", "time_remaining_seconds", "reason",
 }
 FOCUS = "/focus/focus/"
@@ -104,6 +104,7 @@ def test_happy_path_example_exam(harness):
     assert (p["schema"], p["kind"], p["reason"]) == (1, "final", "submit")
     assert (p["exam_id"], p["part"], p["part_count"]) == ("algebra-quiz", 1, 1)
     assert (p["workflow_identifier"], p["attendee_identifier"]) == ("algebra-quiz-2026", "cand-1")
+    assert p["token"] is None  # no launch-link token in this page's URL
     assert p["session_identifier"] == "cand-1-algebra-quiz-2026"  # derived by the SDK, not by the page
     assert isinstance(p["proview_session_uuid"], str) and p["proview_session_uuid"]
     assert p["answers"] == {"solve-linear": "b", "primes": ["a", "c"], "slope-sign": True, "evaluate": 6,

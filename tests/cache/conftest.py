@@ -1,4 +1,4 @@
-"""The corpus the tests of this folder build (perfkit.py)."""
+"""The corpus the tests of this folder build (tests/kit/corpus.py)."""
 
 from __future__ import annotations
 

@@ -54,7 +54,8 @@ def test_key_material_goes_to_the_keys_folder(tmp_path):
     build(tmp_path / "exams.yaml", None, tmp_path / "output", tmp_path / "keys")
     key = json.loads((tmp_path / "keys" / "data-structures-final.json").read_text())
     assert key["questions"]["linked-list-ops"] == {"type": "multiple", "points": 3, "correct": ["a", "b"],
-                                                    "partial_credit": False}
+                                                    "partial_credit": False, "choices": ["a", "b", "c", "d"],
+                                                    "shuffle_choices": False}
     assert key["questions"]["tree-height"] == {"type": "numeric", "points": 2, "answer": 3, "tolerance": 0}
     assert key["questions"]["stack-output"]["answers"] == ["or"]
     assert key["pools"]["complexity"] == ["c-binary-search", "c-hash-lookup", "c-heap-push", "c-quicksort"]

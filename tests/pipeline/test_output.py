@@ -15,7 +15,7 @@ from generator.build.run import RunOptions, build
 from generator.diagnostics import ExamsiteError, InvalidInput
 from generator.render.pages import PageOptions
 from tests.kit.pages import page_csp, page_data, parse
-from tests.kit.sites import EXAM, dedent, make_site, read_tree
+from tests.kit.sites import CONFIG, EXAM, dedent, make_site, read_tree
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -106,7 +106,7 @@ def test_page_embeds_the_exam_as_data_not_as_visible_questions(examples):
     assert data["part"] == {"index": 1, "title": "Algebra quiz, week 6", "time_limit_seconds": 2400,
                             "next_url": None, "question_count": 7}
     assert data["proview"]["dsn"] == "dev-dsn" and data["proview"]["languages"] == ["en"]
-    assert data["submission"]["url"] == "https://api.example.edu/submissions"
+    assert data["submission"] == {"url": "https://api.example.edu/submissions"}  # no signed links asked for
     first = data["items"][0]["question"]
     assert first["prompt_html"] == "<p>Solve for <em>x</em>: <code>3x + 5 = 20</code>.</p>"
     visible = " ".join(parse(html).text)
@@ -333,3 +333,16 @@ def test_where_folders_cannot_be_exchanged_the_output_is_swapped_by_renames(tmp_
     clean = tmp_path / "clean"
     build(config, None, clean, tmp_path / "keys-clean")
     assert read_tree(out) == read_tree(clean)
+
+
+def test_signed_links_reach_the_page_data_and_the_key_holds_what_the_draws_need(tmp_path):
+    config = make_site(tmp_path, {"sample": EXAM + "shuffle: {questions: true, choices: true}\n"},
+                       config=CONFIG.replace("submission: {url: https://api.example.edu/submissions}",
+                                             "submission: {url: https://api.example.edu/submissions, "
+                                             "require_signed_links: true}"))
+    build(config, None, tmp_path / "out", tmp_path / "keys")
+    data = page_data((tmp_path / "out" / "sample" / "index.html").read_bytes())
+    assert data["submission"] == {"url": "https://api.example.edu/submissions", "require_signed_links": True}
+    key = json.loads((tmp_path / "keys" / "sample.json").read_text())
+    assert key["shuffle_questions"] is True
+    assert key["questions"]["q1"]["choices"] == ["a", "b"] and key["questions"]["q1"]["shuffle_choices"] is True

@@ -177,6 +177,10 @@ CONFIG_CASES = [
     ("legacy bad session type", CONFIG.replace("sdk: v8", "sdk: legacy, token: b3f6224e-d072-4aea-9053-9216b9994d43, "
                                                "session_type: proctor"), 2, "proview.session_type must be one of"),
     ("config yaml syntax", "site: {title: x\nproview: [\n", 2, "YAML syntax error"),
+    ("signed links not a boolean", CONFIG.replace("submission: {url: https://api.example.edu/submissions}",
+                                                  "submission: {url: https://api.example.edu/submissions, "
+                                                  "require_signed_links: always}"), 3,
+     "'require_signed_links' must be true or false"),
 ]
 
 

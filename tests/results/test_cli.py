@@ -33,14 +33,14 @@ def run(args, env=None):
 def test_grade_csv_reports_mismatches_with_origin_and_grades_the_rest(tmp_path):
     keys = write_keys(tmp_path / "keys")
     subs = write_jsonl(tmp_path / "subs.jsonl", [
-        payload(1), payload(1, attendee="x", answers={"q1": 3}), payload(2), "not json"])
+        payload(1), bad := payload(1, attendee="x", answers={"q1": 3}), payload(2), "not json"])
     result = run(["grade", "--keys", str(keys), str(subs)])
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert [(r["attendee_identifier"], r["points"], r["max_points"], r["manual_pending"]) for r in rows] == [
         ("cand-1", "7", "14", "q3")]
     assert rows[0]["q:q3"] == "manual" and rows[0]["q:q4"] == "2" and rows[0]["q:g2"] == ""
-    assert f"{subs}:2: warning: does not match key" in result.stderr
+    assert f"{subs}:2: warning: submission {bad['submission_id']} does not match key" in result.stderr
     assert f"{subs}:4: warning: not valid JSON" in result.stderr
     assert "graded 1 candidate(s) in 1 exam(s); 2 record(s) not graded" in result.stderr
     strict = run(["grade", "--keys", str(keys), "--strict", str(subs)])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 from pathlib import Path
@@ -9,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from generator.results.grade import grade, score_answer
-from generator.results.keys import KeyFileError, load_keys, parse_key, parse_question
+from generator.results.keys import KeyFileError, QuestionKey, load_keys, parse_key, parse_question
 from generator.results.sources import Record, read_sources
 
-from .helpers import key, payload, write_jsonl, write_keys
+from .helpers import key, payload, shown, write_jsonl, write_keys
 
 
 def keys():
@@ -25,6 +26,8 @@ def records(*payloads):
 
 
 def q(raw, qid="x"):
+    if raw["type"] in ("single", "multiple"):
+        raw = {"choices": ["a", "b", "c"], "shuffle_choices": False, **raw}
     return parse_question(qid, raw, "test")
 
 
@@ -85,13 +88,13 @@ def test_full_exam_two_parts_combined_with_long_text_for_manual_grading():
     assert row.proview_session_uuids == ("uuid-cand-1-1", "uuid-cand-1-2")
 
 
-def test_pool_draw_resolved_from_recorded_order():
-    other = payload(1, attendee="cand-2", answers={"g2": 12.2, "g1": False},
-                    order={"questions": ["g2", "q1", "g1"]})
+def test_pool_draw_is_the_one_the_page_made_for_the_attendee():
+    assert shown(1, "cand-2")["questions"] == ["g3", "g2", "q1"]  # cand-1 drew g1 and g3
+    other = payload(1, attendee="cand-2", answers={"g2": 12.2, "g3": "square"})
     (row,) = grade(keys(), records(other)).rows
-    assert [s.question_id for s in row.scores] == ["g2", "q1", "g1"]
+    assert [s.question_id for s in row.scores] == ["g3", "g2", "q1"]
     assert {s.question_id: s.status for s in row.scores} == {"g2": "correct", "q1": "unanswered",
-                                                             "g1": "wrong"}
+                                                             "g3": "wrong"}
     assert row.parts_missing == (2,)
     assert row.max_points == 4 + (1 + 5 + 4)  # part 2 counted at its nominal worth
 
@@ -188,3 +191,14 @@ def test_payloads_captured_from_the_chromium_runtime_grade_cleanly():
     long_ = rows[("long", "long-1")]  # an interim and a final payload: one row, from the final
     assert len(long_.origins) == 1
     assert sum(1 for r in recs if r.payload["attendee_identifier"] == "long-1") == 2
+
+
+def test_a_question_type_without_a_grading_rule_is_an_error_for_that_record():
+    exam = keys()["algebra-midterm"]
+    essay = QuestionKey("q1", "essay", 2.0, choices=("a", "b"), shuffle_choices=True)
+    odd = dataclasses.replace(exam, questions={**exam.questions, "q1": essay})
+    result = grade({exam.exam_id: odd}, records(payload(1), payload(2)))
+    assert [r.parts_submitted for r in result.rows] == [(2,)]
+    (problem,) = result.problems
+    assert problem.origin == "subs.jsonl:1"
+    assert problem.message.endswith("question q1: no grading rule for question type 'essay'; not graded")

@@ -36,7 +36,7 @@ def cells(html: str, attribute: str, value: str) -> list[str]:
 def test_the_report_shows_the_hand_computed_figures():
     html = report_html()
     assert cells(html, "data-question", "q1") == ["q1", "1", "single", "4", "50 %", "0.45",
-                                                  "a: 25 %b (correct): 50 %unanswered: 25 %", ""]
+                                                  "a: 25 %b (correct): 50 %c: 0 %unanswered: 25 %", ""]
     assert cells(html, "data-question", "q2")[4:7] == ["50 %", "1.00", "a (correct): 50 %b: 25 %c (correct): 50 %"]
     assert cells(html, "data-question", "q4")[4:] == ["100 %", "—", "", "everybody got full marks"]
     assert cells(html, "data-question", "q5")[4:] == ["0 %", "—", "", "nobody got full marks"]

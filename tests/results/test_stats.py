@@ -16,9 +16,11 @@ KEY = parse_key({
     "schema": 1, "exam_id": "stats", "title": "Statistics",
     "parts": [{"index": 1, "items": [{"question": "q1"}, {"question": "q2"}, {"question": "q3"}]},
               {"index": 2, "items": [{"question": "q4"}, {"question": "q5"}, {"question": "q6"}]}],
+    "shuffle_questions": False,
     "questions": {
-        "q1": {"type": "single", "points": 1, "correct": ["b"]},
-        "q2": {"type": "multiple", "points": 2, "correct": ["a", "c"], "partial_credit": True},
+        "q1": {"type": "single", "points": 1, "correct": ["b"], "choices": ["a", "b", "c"], "shuffle_choices": False},
+        "q2": {"type": "multiple", "points": 2, "correct": ["a", "c"], "partial_credit": True,
+               "choices": ["a", "b", "c"], "shuffle_choices": False},
         "q3": {"type": "numeric", "points": 1, "answer": 7},
         "q4": {"type": "true_false", "points": 1, "answer": True},
         "q5": {"type": "short_text", "points": 1, "answers": ["mode"]},
@@ -46,7 +48,7 @@ def record(attendee: str, part: int, answers: dict) -> Record:
     return Record(f"subs.jsonl:{next(_ids)}", {
         "schema": 1, "kind": "final", "submission_id": f"s-{attendee}-{part}", "exam_id": "stats",
         "part": part, "part_count": 2, "attendee_identifier": attendee, "answers": answers,
-        "order": {"questions": questions, "choices": {"q1": ["a", "b", "c"], "q2": ["a", "b", "c"]}},
+        "order": {"questions": questions, "choices": {"q1": ["a", "b", "c"], "q2": ["a", "b", "c"]} if part == 1 else {}},
         "submitted_at": "2026-12-01T10:00:00Z"})
 
 
@@ -67,9 +69,9 @@ def test_the_figures_match_the_hand_computed_ones():
     # Deviations: q1 .5 .5 -.5 -.5, rest (mean 2.5) 1.5 -.5 .5 -1.5; sum of products .75 - .25 - .25 + .75 = 1;
     # sums of squares 4 x .25 = 1 and 2.25 + .25 + .25 + 2.25 = 5; r = 1 / sqrt(1 x 5) = 0.4472.
     assert q1.facility == 0.5 and q1.discrimination == pytest.approx(1 / math.sqrt(5))
-    # Options: a picked by C (1 of 4), b by A and B (2 of 4, correct); D left it unanswered.
+    # Options: a picked by C (1 of 4), b by A and B (2 of 4, correct), c by nobody; D left it unanswered.
     assert [(o.choice_id, o.correct, o.count, o.share) for o in q1.options] == [
-        ("a", False, 1, 0.25), ("b", True, 2, 0.5)]
+        ("a", False, 1, 0.25), ("b", True, 2, 0.5), ("c", False, 0, 0.0)]
     assert (q1.shown, q1.graded, q1.unanswered, q1.flag) == (4, 4, 1, None)
 
     # q2: facility (2 + 1 + 1 + 0) / 4 / 2 = 0.5. Rest = 3, 2, 2, 1; deviations of q2 (mean 1) 1 0 0 -1,

@@ -147,7 +147,12 @@
 
   var ID_KEY = 'examsite:attendee:' + exam.id;
   var RESUME_KEY = 'examsite:resume:' + exam.id + ':' + part.index;
-  var attendee = query.get('attendee') || load('sessionStorage', ID_KEY);
+  // Signed launch links (contract): the attendee id comes from the link, with its token, or the
+  // page does not start; the token goes in every payload for the collection service to check.
+  var signedLinks = !!data.submission.require_signed_links;
+  var token = query.get('token');
+  var attendee = query.get('attendee') || (signedLinks ? null : load('sessionStorage', ID_KEY));
+  var linkRefused = signedLinks && !(token && attendee);
   var rec = null; // this candidate's record for this part, mirrored to localStorage
   var recKey = null;
 
@@ -555,7 +560,7 @@
     return {
       schema: 1, submission_id: id, kind: kind,
       exam_id: exam.id, part: part.index, part_count: exam.part_count,
-      workflow_identifier: workflow, attendee_identifier: attendee,
+      workflow_identifier: workflow, attendee_identifier: attendee, token: token || null,
       session_identifier: rec.session_identifier || null, proview_session_uuid: rec.session_uuid || null,
       answers: JSON.parse(JSON.stringify(rec.answers)), order: rec.order,
       started_at: rec.started_at, submitted_at: new Date().toISOString(),
@@ -799,7 +804,7 @@
   function loaderFailure() {
     loaderFailed = true;
     clearTimeout(loaderTimer);
-    if (current === 'identify' || (rec && rec.submitted)) return; // told after the ID is given
+    if (linkRefused || current === 'identify' || (rec && rec.submitted)) return; // told after the ID is given
     fail(t('loader_failed'), reloadLoader);
   }
   function reloadLoader() {
@@ -875,6 +880,7 @@
 
   ui.identify.addEventListener('submit', function (e) {
     e.preventDefault();
+    if (signedLinks) return; // the attendee id is the link's
     var value = ui.attendeeInput.value.trim();
     if (!value) { ui.attendeeInput.focus(); return; }
     attendee = value;
@@ -891,7 +897,11 @@
   setState('loading');
   armLoaderTimeout();
   outbox.kick(); // deliver anything left from an earlier visit
-  if (attendee) identified();
+  if (linkRefused) {
+    setState('error');
+    ui.start.disabled = true;
+    showStatus(t('signed_link_required'), 'error');
+  } else if (attendee) identified();
   else {
     setState('identify');
     ui.identify.hidden = false;
