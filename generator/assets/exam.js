@@ -262,6 +262,85 @@
     return copy.textContent.replace(/\s+/g, ' ').trim();
   }
 
+  // ---------------------------------------------------------------- question types
+
+  // One entry per question type (contract: QUESTION), the only place the runtime tells types apart:
+  //   render(q, fs, base)  adds the type's inputs to the fieldset and returns them
+  //   read(inputs, q)      the answer as the payload carries it, undefined when unanswered
+  //   write(inputs, value) shows a saved answer again
+  // A type missing here is an error before the exam starts (ready), never a silent fall-through.
+  function option(fs, type, name, id, value, html, text) {
+    var label = el('label', { class: 'choice', for: id });
+    var input = el('input', { type: type, name: name, id: id, value: value });
+    label.appendChild(input);
+    var span = el('span', { class: 'choice-text' }, text);
+    if (html != null) span.innerHTML = html; // sanitised by the build
+    // Browsers leave MathML out of a label's accessible name, so a choice that is a formula
+    // would be a nameless radio button: name it with its text, each formula as its TeX source.
+    if (span.querySelector('math')) input.setAttribute('aria-label', spoken(span));
+    label.appendChild(span);
+    fs.appendChild(label);
+    return input;
+  }
+  function choices(type) {
+    return function (q, fs, base) {
+      var html = {};
+      q.choices.forEach(function (c) { html[c.id] = c.html; });
+      return rec.order.choices[q.id].map(function (cid, i) { return option(fs, type, base, base + '-' + i, cid, html[cid]); });
+    };
+  }
+  function answerBox(attrs) {
+    return function (q, fs, base) {
+      fs.appendChild(el('label', { for: base + '-a', class: 'answer-label' }, t('your_answer')));
+      var input = el(attrs.rows ? 'textarea' : 'input', Object.assign({ id: base + '-a', name: base, autocomplete: 'off' }, attrs));
+      fs.appendChild(input);
+      return [input];
+    };
+  }
+  function picked(inputs) { return inputs.filter(function (i) { return i.checked; }).map(function (i) { return i.value; }); }
+  function pick(inputs, values) { inputs.forEach(function (i) { i.checked = values.indexOf(i.value) !== -1; }); }
+  function pickOne(inputs, value) { pick(inputs, [String(value)]); }
+  function typed(inputs) { var v = inputs[0].value; return v.trim() ? v : undefined; }
+  function fill(inputs, value) { inputs[0].value = String(value); }
+
+  var TYPES = {
+    single: { render: choices('radio'), read: function (inputs) { return picked(inputs)[0]; }, write: pickOne },
+    multiple: {
+      render: choices('checkbox'),
+      // In the exam's own choice order, whatever order the candidate saw.
+      read: function (inputs, q) {
+        var on = picked(inputs);
+        var ids = q.choices.map(function (c) { return c.id; }).filter(function (id) { return on.indexOf(id) !== -1; });
+        return ids.length ? ids : undefined;
+      },
+      write: pick,
+    },
+    true_false: {
+      render: function (q, fs, base) {
+        return [option(fs, 'radio', base, base + '-t', 'true', null, t('true')),
+          option(fs, 'radio', base, base + '-f', 'false', null, t('false'))];
+      },
+      read: function (inputs) { var v = picked(inputs)[0]; return v === undefined ? v : v === 'true'; },
+      write: pickOne,
+    },
+    short_text: { render: answerBox({ type: 'text' }), read: typed, write: fill },
+    long_text: { render: answerBox({ rows: '8' }), read: typed, write: fill },
+    numeric: {
+      render: answerBox({ type: 'text', inputmode: 'decimal' }),
+      // A number, or the text as typed when it is not one (contract: the payload).
+      read: function (inputs) {
+        var v = typed(inputs);
+        if (v === undefined) return v;
+        var n = v.trim();
+        if (n.indexOf('.') === -1) n = n.replace(',', '.'); // "1,5" in comma-decimal locales
+        return /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(n) ? Number(n) : v;
+      },
+      write: fill,
+    },
+  };
+  var unknownType = Object.keys(byId).map(function (id) { return byId[id].type; })
+    .filter(function (type) { return !TYPES.hasOwnProperty(type); })[0];
+
   function renderQuestions() {
     ui.questions.textContent = '';
     // The heading names the form (aria-labelledby) and takes focus when the questions appear.
@@ -281,40 +360,7 @@
       var prompt = el('div', { class: 'prompt', id: base + '-prompt' });
       prompt.innerHTML = q.prompt_html; // sanitised by the build
       fs.appendChild(prompt);
-      var inputs = [];
-      function option(type, value, id, html, text) {
-        var label = el('label', { class: 'choice', for: id });
-        var input = el('input', { type: type, name: base, id: id, value: value });
-        label.appendChild(input);
-        var span = el('span', { class: 'choice-text' }, text);
-        if (html != null) span.innerHTML = html;
-        // Browsers leave MathML out of a label's accessible name, so a choice that is a formula
-        // would be a nameless radio button: name it with its text, each formula as its TeX source.
-        if (span.querySelector('math')) input.setAttribute('aria-label', spoken(span));
-        label.appendChild(span);
-        fs.appendChild(label);
-        inputs.push(input);
-      }
-      if (q.type === 'single' || q.type === 'multiple') {
-        var html = {};
-        q.choices.forEach(function (c) { html[c.id] = c.html; });
-        rec.order.choices[q.id].forEach(function (cid, i) {
-          option(q.type === 'single' ? 'radio' : 'checkbox', cid, base + '-' + i, html[cid]);
-        });
-      } else if (q.type === 'true_false') {
-        option('radio', 'true', base + '-t', null, t('true'));
-        option('radio', 'false', base + '-f', null, t('false'));
-      } else {
-        fs.appendChild(el('label', { for: base + '-a', class: 'answer-label' }, t('your_answer')));
-        var input = q.type === 'long_text' ? el('textarea', { rows: '8' })
-          : el('input', q.type === 'numeric' ? { type: 'text', inputmode: 'decimal' } : { type: 'text' });
-        input.id = base + '-a';
-        input.name = base;
-        input.setAttribute('autocomplete', 'off');
-        fs.appendChild(input);
-        inputs.push(input);
-      }
-      controls[q.id] = { q: q, fieldset: fs, inputs: inputs };
+      controls[q.id] = { q: q, fieldset: fs, inputs: TYPES[q.type].render(q, fs, base) };
       ui.questions.appendChild(fs);
       writeAnswer(q.id, rec.answers[q.id]);
     });
@@ -322,34 +368,12 @@
 
   // undefined means unanswered: unanswered questions are absent from the payload.
   function readAnswer(qid) {
-    var c = controls[qid], type = c.q.type;
-    if (type === 'single' || type === 'true_false') {
-      var picked = c.inputs.filter(function (i) { return i.checked; })[0];
-      if (!picked) return undefined;
-      return type === 'true_false' ? picked.value === 'true' : picked.value;
-    }
-    if (type === 'multiple') {
-      // In the exam's own choice order, whatever order the candidate saw.
-      var ids = c.q.choices.map(function (ch) { return ch.id; }).filter(function (id) {
-        return c.inputs.some(function (i) { return i.checked && i.value === id; });
-      });
-      return ids.length ? ids : undefined;
-    }
-    var v = c.inputs[0].value;
-    if (!v.trim()) return undefined;
-    if (type === 'numeric') {
-      var t = v.trim();
-      if (t.indexOf('.') === -1) t = t.replace(',', '.'); // "1,5" in comma-decimal locales
-      return /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(t) ? Number(t) : v;
-    }
-    return v;
+    var c = controls[qid];
+    return TYPES[c.q.type].read(c.inputs, c.q);
   }
   function writeAnswer(qid, value) {
     var c = controls[qid];
-    if (value === undefined) return;
-    if (c.q.type === 'multiple') c.inputs.forEach(function (i) { i.checked = value.indexOf(i.value) !== -1; });
-    else if (c.q.type === 'single' || c.q.type === 'true_false') c.inputs.forEach(function (i) { i.checked = i.value === String(value); });
-    else c.inputs[0].value = String(value);
+    if (value !== undefined) TYPES[c.q.type].write(c.inputs, value);
   }
   function setInputsDisabled(disabled) {
     Object.keys(controls).forEach(function (id) { controls[id].fieldset.disabled = disabled; });
@@ -841,6 +865,8 @@
 
   var focusStart = false; // set once the candidate acted on something that has since gone
   function ready() {
+    // A question this runtime cannot show: said now, before any session starts, never skipped.
+    if (unknownType) { fail(t('question_type_unknown', { type: unknownType })); return; }
     setState('ready');
     ui.start.disabled = false;
     ui.start.textContent = rec.started_at ? t('resume') : t('start');
