@@ -57,7 +57,7 @@
     status: $('exam-status'), intro: $('exam-intro'), identify: $('identify-form'),
     attendeeInput: $('attendee-id'), start: $('start-exam'), questions: $('exam-questions'),
     actions: $('exam-actions'), submit: $('submit-exam'), timer: $('exam-timer'), saved: $('exam-saved'),
-    timerToggle: $('timer-toggle'), announcer: $('exam-announcer'),
+    timerToggle: $('timer-toggle'), announcer: $('exam-announcer'), warning: $('exam-warning'),
   };
 
   // ---------------------------------------------------------------- small helpers
@@ -306,7 +306,13 @@
   var TYPES = {
     single: { render: choices('radio'), read: function (inputs) { return picked(inputs)[0]; }, write: pickOne },
     multiple: {
-      render: choices('checkbox'),
+      // Says that several may be right; the fieldset's description includes it.
+      render: function (q, fs, base) {
+        var hint = el('p', { class: 'hint', id: base + '-hint' }, t('select_all'));
+        fs.appendChild(hint);
+        fs.setAttribute('aria-describedby', base + '-prompt ' + hint.id);
+        return choices('checkbox')(q, fs, base);
+      },
       // In the exam's own choice order, whatever order the candidate saw.
       read: function (inputs, q) {
         var on = picked(inputs);
@@ -414,20 +420,26 @@
     }
     lastTick = now;
   }
+  // The same number of digits from start to end (0:59:59 after 1:00:00, 09:59 after 10:00), so
+  // with tabular figures the timer never changes width and the header never moves.
   function format(seconds) {
     var s = Math.ceil(seconds), h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
-    var mm = (h && m < 10 ? '0' : '') + m, ss = (r < 10 ? '0' : '') + r;
-    return (h ? h + ':' : '') + mm + ':' + ss;
+    var pad = function (n) { return (n < 10 ? '0' : '') + n; };
+    return ((rec.time_limit || part.time_limit_seconds) >= 3600 ? h + ':' : '') + pad(m) + ':' + pad(r);
   }
   // A ticking clock distresses some candidates: they may hide it (kept for this browser). The
-  // thresholds are still shown in the status area and announced.
+  // thresholds are still shown beside it and announced.
   var TIMER_HIDDEN_KEY = 'examsite:timer-hidden';
   function renderTimer() {
     var hide = !!load('localStorage', TIMER_HIDDEN_KEY);
     ui.timer.hidden = hide;
     ui.timer.textContent = t(current === 'paused' ? 'timer_paused' : 'timer', { time: format(rec.remaining) });
     ui.timer.dataset.remaining = String(Math.ceil(rec.remaining));
+    ui.timer.classList.toggle('timer-warn', rec.remaining <= 600 && rec.remaining > 300);
     ui.timer.classList.toggle('timer-low', rec.remaining <= 300);
+    // A warning stays beside the timer for its first minute, where the candidate is looking.
+    var at = WARN_AT.filter(function (a) { return rec.remaining <= a && rec.remaining > a - 60 && (rec.time_limit || part.time_limit_seconds) > a; })[0];
+    ui.warning.textContent = at ? tn('minutes_left', at / 60) : '';
     if (ui.timerToggle) {
       ui.timerToggle.hidden = false;
       ui.timerToggle.textContent = t(hide ? 'timer_show' : 'timer_hide');
@@ -453,11 +465,11 @@
     }
     if (current !== 'running') return;
     if (rec.remaining <= 0) { submitFinal('time_up'); return; }
-    // Thresholds only: the status area shows it and the live region says it, once each.
+    // Thresholds only, said once each by the live region (renderTimer shows them).
     WARN_AT.forEach(function (at) {
       if (rec.remaining <= at && (rec.time_limit || part.time_limit_seconds) > at && rec.warned.indexOf(at) === -1) {
         rec.warned.push(at);
-        showStatus(tn('minutes_left', at / 60), 'warning');
+        announce(tn('minutes_left', at / 60));
       }
     });
   }
@@ -570,7 +582,7 @@
     if (entry.payload.kind !== 'final') return;
     var r = entry.recKey === recKey ? rec : load('localStorage', entry.recKey);
     if (!r) return;
-    r.submitted = { submission_id: entry.id, at: new Date().toISOString() };
+    r.submitted = { submission_id: entry.id, at: new Date().toISOString(), reason: entry.payload.reason };
     r.pending_final = null;
     store('localStorage', entry.recKey, r);
   }
@@ -686,14 +698,17 @@
     ui.timer.hidden = true;
     if (ui.timerToggle) ui.timerToggle.hidden = true;
     ui.saved.hidden = true;
+    ui.warning.textContent = '';
     var actions = [];
     if (part.next_url) {
       var next = new URL(part.next_url, location.href);
       next.search = location.search; // keeps ?attendee and ?session for the next part
       actions.push({ label: t('next_part', { n: part.index + 1 }), href: next.href, id: 'next-part' });
     }
-    showStatus(t('submitted') + ' ', 'success', actions);
+    // Time-up submissions say so, and the last part says the exam is over.
+    showStatus(t(rec.submitted.reason === 'time_up' ? 'submitted_time_up' : 'submitted') + ' ', 'success', actions);
     ui.status.querySelector('.status-message').appendChild(el('code', { id: 'submission-id' }, rec.submitted.submission_id));
+    if (!part.next_url) ui.status.firstChild.appendChild(el('p', { id: 'exam-finished' }, t('exam_finished')));
     focusStatus();
   }
 
@@ -922,7 +937,7 @@
     setState('identify');
     ui.identify.hidden = false;
     showStatus(t('identify'), 'info');
-    ui.attendeeInput.focus();
+    ui.attendeeInput.focus({ preventScroll: true }); // the title, part and time limit stay in view
   }
   if (sdk.loaded()) sdkLoaded();
 })();
