@@ -433,7 +433,10 @@
   function renderTimer() {
     var hide = !!load('localStorage', TIMER_HIDDEN_KEY);
     ui.timer.hidden = hide;
-    ui.timer.textContent = t(current === 'paused' ? 'timer_paused' : 'timer', { time: format(rec.remaining) });
+    // Words and figures apart, so a narrow screen can show the figures alone (exam.css).
+    var words = t(current === 'paused' ? 'timer_paused' : 'timer', { time: '\u0000' }).split('\u0000');
+    ui.timer.textContent = '';
+    ui.timer.append(el('span', { class: 'timer-words' }, words[0]), format(rec.remaining), el('span', { class: 'timer-words' }, words[1]));
     ui.timer.dataset.remaining = String(Math.ceil(rec.remaining));
     ui.timer.classList.toggle('timer-warn', rec.remaining <= 600 && rec.remaining > 300);
     ui.timer.classList.toggle('timer-low', rec.remaining <= 300);

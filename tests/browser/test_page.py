@@ -51,9 +51,9 @@ def shifts_since(h, mark: int) -> list[dict]:
 
 @pytest.mark.parametrize("width", [1280, 375])
 def test_nothing_moves_while_answering_saving_and_crossing_the_hour(harness, width):
-    """A 90-minute part: typing (Saving… then saved), picking a choice, and the timer going from
-    1:00:00 to 0:59:59 move nothing on the page: the layout shifts add up to exactly 0, counting
-    those right after input too."""
+    """A 90-minute part: typing (Saving… then saved), picking a choice, the timer going from
+    1:00:00 to 0:59:59 and the 10-minute warning move nothing on the page: the layout shifts add up
+    to exactly 0, counting those right after input too."""
     h = harness
     h.page.set_viewport_size({"width": width, "height": 800})
     h.context.add_init_script(RECORD_SHIFTS)
@@ -74,6 +74,10 @@ def test_nothing_moves_while_answering_saving_and_crossing_the_hour(harness, wid
     h.question("l1").get_by_label("Your answer").press_sequentially(", and more")
     h.page.clock.run_for(1000)
     expect(h.page.locator("#exam-saved")).to_have_text("All answers saved on this device")
+    # The 10-minute warning appears beside the timer (before the guard renews the session at 85).
+    h.page.clock.fast_forward("49:45")
+    h.page.clock.run_for("00:15")
+    expect(h.page.locator("#exam-warning")).to_have_text("10 minutes left.")
 
     shifts = shifts_since(h, mark)
     assert sum(s["value"] for s in shifts) == 0, shifts
