@@ -73,7 +73,7 @@ class BuiltSite:
 def load_site_config(config_path: Path, env: str | None, diagnostics: Diagnostics, *, page_options: PageOptions,
                      environ: Mapping[str, str] | None = None) -> SiteConfig | None:
     """The site configuration, refusing the local Proview stand-in where pages are published."""
-    config = load_config(config_path, env, diagnostics, environ)
+    config = load_config(config_path, env, diagnostics, environ=environ)
     if config is not None and page_options.fake_proview and config.requires_https:
         diagnostics.error(Position(str(config_path), 1, 1),
                           f"--proview fake is for previews; it cannot be used with the {config.proview.environment} "

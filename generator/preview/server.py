@@ -133,7 +133,8 @@ def decorate(page: bytes, published: Published) -> bytes:
 
 
 def _plain_page(title: str, content: str) -> bytes:
-    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{html.escape(title)}</title>'
             f'</head><body><main class="examsite-index">{content}</main></body></html>').encode()
 
 
@@ -189,6 +190,10 @@ class SiteHandler(_Handler):
         files = published.result.files
         if name not in files and f"{path}/index.html" in files:
             self.redirect(f"/{path}/")
+            return
+        if name not in files and name == "favicon.ico":
+            self.set_status(204)  # browsers ask on every page; a build has none, and a 404 is noise
+            self.finish()
             return
         if name not in files:
             self.write_page(_plain_page("Not found", f"<h1>Not found</h1><p><code>/{html.escape(path)}</code> is "

@@ -21,7 +21,7 @@ from typing import Sequence
 RUNTIME_IDS = (
     "attendee-id", "exam-actions", "exam-announcer", "exam-intro", "exam-main", "exam-questions", "exam-saved",
     "exam-status", "exam-time-limit", "exam-timer", "examsite-data", "identify-form", "proview-loader",
-    "start-exam", "submit-exam", "timer-toggle",
+    "start-exam", "submit-exam", "timer-toggle", "exam-warning",
 )
 LOADER_ID = "proview-loader"
 

@@ -4,7 +4,8 @@ The page has no script at all and a strict Content-Security-Policy in a meta tag
 load, and the one inline stylesheet is allowed by its SHA-256 hash (works from file:// too, where
 'self' is unreliable). The chart is inline SVG drawn here, with no chart library. Ratings are
 shown as a coloured badge that always carries its word, so colour is never the only signal; the
-hues are neutral on purpose, since what high or low means is Proview's review to say.
+hues are neutral on purpose, since what high or low means is Proview's review to say. On a
+phone the table becomes one card per candidate, each figure labelled with its column's name.
 
 Ratings join grade rows on the payload's `proview_session_uuid`, else on `session_identifier`
 against the `external_id` Proview reports. Both come from the candidate's browser, so a session
@@ -43,15 +44,19 @@ table{border-collapse:collapse;width:100%;margin:1rem 0}
 th,td{border-bottom:1px solid #ccc;padding:.35rem .5rem;text-align:left;vertical-align:top}
 th{background:#f2f2f2}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
-code{font-size:.85em;word-break:break-all}
-.rating{display:inline-block;border-radius:.25rem;padding:0 .4rem;font-weight:600;border:1px solid}
+code{font-size:.85em;overflow-wrap:anywhere}
+.rating{display:inline-block;border-radius:2px;padding:0 .3rem;font-weight:600}
 .rating-high{background:#ede1f7;color:#4a1772;border-color:#4a1772}
 .rating-medium{background:#fff1c2;color:#6b4a00;border-color:#6b4a00}
 .rating-low{background:#d9f2f0;color:#0f4f4a;border-color:#0f4f4a}
 .rating-pending{background:#e8eaf6;color:#283593;border-color:#283593;font-style:italic}
 .rating-none{background:#f2f2f2;color:#444;border-color:#777}
 .rating-disputed{background:#fff;color:#8a1c1c;border-color:#8a1c1c;border-style:dashed}
-.chart{max-width:40rem;height:auto}
+.legend{display:flex;flex-wrap:wrap;gap:.25rem 1.25rem;list-style:none;margin:0 0 1rem;padding:0;color:#444}
+.legend li{display:flex;align-items:center;gap:.4rem}
+.swatch{display:inline-block;width:.9rem;height:.9rem;border:1px solid;border-radius:2px}
+.note{color:#444}
+.chart{max-width:min(100%,40rem);height:auto}
 .chart .bar{fill:#3b5b92}
 .chart text{font-size:11px;fill:#1b1b1b}
 .chart .axis{stroke:#1b1b1b}
@@ -62,8 +67,18 @@ code{font-size:.85em;word-break:break-all}
 .meter .zero{stroke:#1b1b1b}
 .options{list-style:none;margin:0;padding:0}
 .flag{font-weight:600;color:#6b4a00}
-.problems li{font-family:monospace}
-.legend{color:#444}
+.problems li{font-family:monospace;overflow-wrap:anywhere}
+figure{margin:1rem 0}
+@media (max-width:40rem){
+body{margin:1rem auto}
+table.candidates,table.candidates tbody,table.candidates tr,table.candidates th,table.candidates td{display:block}
+table.candidates thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
+table.candidates caption{display:block;text-align:left;font-weight:600}
+table.candidates tr{border:1px solid #ccc;border-radius:6px;margin:.75rem 0}
+table.candidates td{display:flow-root;padding-left:8.5rem;text-align:left}
+table.candidates td::before{content:attr(data-label);float:left;width:7.5rem;margin-left:-8rem;font-weight:600;color:#444}
+table.candidates tr>:last-child{border-bottom:0}
+}
 """.strip()
 
 RATING_LABELS = {"high": "High", "medium": "Medium", "low": "Low", "pending": "Pending",

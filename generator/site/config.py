@@ -96,7 +96,7 @@ class SiteConfig:
         return self.proview.environment in ("staging", "prod")
 
 
-def expand_variables(value: str, position: Position, environ: Mapping[str, str],
+def expand_variables(value: str, position: Position, *, environ: Mapping[str, str],
                      diagnostics: Diagnostics) -> str:
     """Replace ${VAR} and ${VAR:-default} with the environment's values; `$$` is a literal `$`."""
 
@@ -114,17 +114,17 @@ def expand_variables(value: str, position: Position, environ: Mapping[str, str],
     return _VAR.sub(replace, value)
 
 
-def _expand_tree(node: Any, position: Position, environ: Mapping[str, str], diagnostics: Diagnostics) -> Any:
+def _expand_tree(node: Any, position: Position, *, environ: Mapping[str, str], diagnostics: Diagnostics) -> Any:
     if isinstance(node, YMap):
         for key in list(node):
-            node[key] = _expand_tree(node[key], node.value_at(key), environ, diagnostics)
+            node[key] = _expand_tree(node[key], node.value_at(key), environ=environ, diagnostics=diagnostics)
         return node
     if isinstance(node, YList):
         for index, item in enumerate(node):
-            node[index] = _expand_tree(item, node.item_at(index), environ, diagnostics)
+            node[index] = _expand_tree(item, node.item_at(index), environ=environ, diagnostics=diagnostics)
         return node
     if isinstance(node, str) and "$" in node:
-        return expand_variables(node, position, environ, diagnostics)
+        return expand_variables(node, position, environ=environ, diagnostics=diagnostics)
     return node
 
 
@@ -142,7 +142,7 @@ def _merge(base: YMap, override: YMap) -> YMap:
     return merged
 
 
-def check_url(url: str, position: Position, what: str, https_only: bool, diagnostics: Diagnostics) -> bool:
+def check_url(url: str, position: Position, *, what: str, https_only: bool, diagnostics: Diagnostics) -> bool:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         diagnostics.error(position, f"{what} must be an absolute http(s) URL, not '{url}'")
@@ -179,8 +179,8 @@ def _placeholder_credentials(tree: YMap, environ: Mapping[str, str], diagnostics
                                    "needs it")
 
 
-def load_config(path: Path, env_name: str | None, diagnostics: Diagnostics,
-                environ: Mapping[str, str] | None = None, *, stand_in: bool = False) -> SiteConfig | None:
+def load_config(path: Path, env_name: str | None, diagnostics: Diagnostics, *,
+                environ: Mapping[str, str] | None = None, stand_in: bool = False) -> SiteConfig | None:
     """Read exams.yaml for one environment; None when it has errors (all of them reported).
 
     `stand_in`: for the preview's local Proview stand-in, which needs no credentials: an unset
@@ -226,7 +226,7 @@ def load_config(path: Path, env_name: str | None, diagnostics: Diagnostics,
     tree.pop("environments", None)
     if stand_in:
         _placeholder_credentials(tree, environ, diagnostics)
-    tree = _expand_tree(tree, tree.pos, environ, diagnostics)
+    tree = _expand_tree(tree, tree.pos, environ=environ, diagnostics=diagnostics)
     top = Fields(tree, "the site configuration", diagnostics)
 
     site = top.mapping_of("site", "'site'")
@@ -239,7 +239,8 @@ def load_config(path: Path, env_name: str | None, diagnostics: Diagnostics,
     proview = _load_proview(top, diagnostics)
     requires_https = proview is not None and proview.environment in ("staging", "prod")
     if base_url and site is not None:
-        if check_url(base_url, site.at("base_url"), "site.base_url", requires_https, diagnostics):
+        if check_url(base_url, site.at("base_url"), what="site.base_url", https_only=requires_https,
+                     diagnostics=diagnostics):
             base_url = base_url.rstrip("/") + "/"
 
     submission_url = ""
@@ -252,10 +253,12 @@ def load_config(path: Path, env_name: str | None, diagnostics: Diagnostics,
         submission_url = submission.string("url", "", required=True) or ""
         require_signed_links = submission.boolean("require_signed_links", False)
         if submission_url:
-            check_url(submission_url, submission.at("url"), "submission.url", requires_https, diagnostics)
+            check_url(submission_url, submission.at("url"), what="submission.url", https_only=requires_https,
+                      diagnostics=diagnostics)
     if proview is not None and proview.loader_url:
         position = tree["proview"].value_at("loader_url") if isinstance(tree.get("proview"), YMap) else top.pos
-        check_url(proview.loader_url, position, "proview.loader_url", requires_https, diagnostics)
+        check_url(proview.loader_url, position, what="proview.loader_url", https_only=requires_https,
+                  diagnostics=diagnostics)
 
     files = _site_files(top, path.parent, diagnostics)
     exam_files = _exam_files(top, path.parent, files, diagnostics)

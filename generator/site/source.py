@@ -189,11 +189,23 @@ def _check_nesting(text: str, path: str, line_offset: int) -> None:
             depth -= 1
 
 
+_TAB_INDENT = re.compile(r"^([ \t]*\t[ \t]*)(?=\S)", re.MULTILINE)  # indentation holding a tab
+
+
 def load_yaml(text: str, path: str, diagnostics: Diagnostics, line_offset: int = 0) -> Any:
     """Parse one YAML document; syntax errors and duplicate keys go to `diagnostics`.
 
     Returns None when the document is empty or cannot be parsed.
     """
+    tabs = _TAB_INDENT.finditer(text)
+    tabbed = False
+    for match in tabs:
+        tabbed = True
+        line = text.count("\n", 0, match.start()) + 1 + line_offset
+        diagnostics.error(Position(path, line, match.group(1).index("\t") + 1),
+                          "a tab in the indentation: YAML indents with spaces only")
+    if tabbed:  # read on as if each tab were two spaces, to report the file's other problems too
+        text = _TAB_INDENT.sub(lambda match: match.group(1).replace("\t", "  "), text)
     try:
         if _nesting_bound(text) > _COMPOSE_SAFE_DEPTH:
             _check_nesting(text, path, line_offset)
@@ -202,9 +214,14 @@ def load_yaml(text: str, path: str, diagnostics: Diagnostics, line_offset: int =
         diagnostics.error(refused.position, refused.message)
         return None
     except yaml.MarkedYAMLError as error:
+        if tabbed:  # most likely a consequence of the tabs, already reported
+            return None
         mark = error.problem_mark or error.context_mark
         position = _position(path, mark, line_offset) if mark else Position(path, 1, 1)
         problem = error.problem or error.context or "invalid YAML"
+        if problem == "mapping values are not allowed in this context":
+            problem += ('; a value holding ": " must be quoted, e.g. prompt: "Explain this: why?" (or written '
+                        "as a block: prompt: | on its own line, the text indented below)")
         diagnostics.error(position, f"YAML syntax error: {problem}")
         return None
     except yaml.YAMLError as error:

@@ -3,6 +3,8 @@ motion, and code and formulas kept left to right on a right-to-left page."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -65,3 +67,20 @@ def test_code_and_formulas_stay_left_to_right_on_a_right_to_left_page(harness):
     }""")
     assert directions == ["ltr", "ltr", "ltr"]
     assert h.page.evaluate("getComputedStyle(document.querySelector('.instructions')).direction") == "rtl"
+
+
+@pytest.mark.parametrize("path", ["/focus/timer/", "/focus/lang-fr/", "/focus/lang-es/", "/focus/lang-de/",
+                                  "/focus/arabic/"])
+def test_the_header_keeps_to_one_line_per_row_at_360_px_in_every_language(harness, path):
+    """The timer and its button share the first row however long the words (the figures alone on a
+    phone; the words stay for screen readers); the header stays as short as in English."""
+    h = harness
+    h.page.set_viewport_size({"width": 360, "height": 740})
+    h.goto(path + "?attendee=header-1")
+    h.start()
+    assert h.page.evaluate(NO_SIDEWAYS_SCROLL), "the header pushes the page sideways"
+    timer, toggle = h.page.locator("#exam-timer").bounding_box(), h.page.locator("#timer-toggle").bounding_box()
+    assert abs((timer["y"] + timer["height"] / 2) - (toggle["y"] + toggle["height"] / 2)) < 2  # one row
+    assert h.page.locator("#exam-header").bounding_box()["height"] < 72
+    assert timer["width"] < 100  # the figures alone show
+    assert re.match(r"^\D+ \d\d:\d\d$", h.page.locator("#exam-timer").text_content())  # the words, to be read

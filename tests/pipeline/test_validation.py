@@ -278,3 +278,19 @@ def test_exam_globs_match_what_path_glob_matches(tmp_path, pattern):
     expected = sorted((p for p in root.glob(pattern) if p.is_file()), key=lambda p: p.parts)
     assert _glob_files(root, pattern) == expected
     assert expected or pattern.startswith(("missing", "exams/a1.yaml/"))
+
+
+def test_tabs_are_reported_on_every_line_and_do_not_hide_other_problems(tmp_path):
+    text = "id: sample\ntitle: Sample\ntime_limit: 30\nquestions:\n\t- id: q1\n\t  type: long_txt\n\t  prompt: Hi\n"
+    reported = problems(make_site(tmp_path, {"sample": text}))
+    tabs = [p for p in reported if "a tab in the indentation: YAML indents with spaces only" in p]
+    assert [p.split(":")[1] for p in tabs] == ["5", "6", "7"], reported
+    assert any("/sample.yaml:6:" in p and "unknown question type 'long_txt'" in p for p in reported), reported
+
+
+def test_a_colon_in_an_unquoted_value_says_to_quote_it(tmp_path):
+    text = exam_with("- {id: q1, type: long_text, prompt: Hi}").replace("prompt: Hi}", "prompt: Hi}\n") + \
+        "  - id: q2\n    type: long_text\n    prompt: Explain this: why?\n"
+    reported = problems(make_site(tmp_path, {"sample": text}))
+    assert any("mapping values are not allowed" in p and 'must be quoted, e.g. prompt: "Explain this: why?"' in p
+               for p in reported), reported

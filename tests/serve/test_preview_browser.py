@@ -8,6 +8,8 @@ import re
 import sqlite3
 import time
 
+import pytest
+
 from playwright.sync_api import expect
 
 from .conftest import run_cli, save
@@ -100,8 +102,11 @@ def test_preview_aid_shows_the_key_and_jumps_the_clock(server, page):
 
     notes = page.locator("fieldset[data-question-id] > .examsite-key")
     expect(notes).to_have_count(7)
+    # The choices as the candidate reads them, not their ids.
     expect(page.locator('fieldset[data-question-id="solve-linear"] > .examsite-key')).to_have_text(
-        "Answer: b · 2 pt")
+        "Answer: x = 5 · 2 pt")
+    expect(page.locator('fieldset[data-question-id="primes"] > .examsite-key')).to_have_text(
+        "Answer: 2; 11 (partial credit) · 3 pt")
     expect(page.locator('fieldset[data-question-id="term-name"] > .examsite-key')).to_contain_text("coefficient")
     page.locator("#examsite-show-key").uncheck()
     expect(notes).to_have_count(0)
@@ -128,3 +133,34 @@ def test_a_save_while_the_page_loads_is_not_missed(server, page):
     instructions = server.site / "exams" / "data-structures-final.md"
     save(instructions, instructions.read_text() + "\nLate addition to the instructions.\n")
     expect(page.locator(".instructions")).to_contain_text("Late addition to the instructions.")
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_the_preview_badge_is_not_under_the_panel(server, page, width):
+    page.set_viewport_size({"width": width, "height": 740})
+    page.goto(server.url + "algebra-quiz/?attendee=cand-4")
+    state(page).to_have_attribute("data-exam-state", "ready")
+    badge = page.locator(".proview-fake-badge")
+    expect(badge).to_have_text("Preview: not proctored")
+    expect(page.locator("#examsite-preview")).to_be_visible()
+    # What the screen shows at the badge's centre is the badge itself, not the panel over it.
+    assert badge.evaluate("""b => { const r = b.getBoundingClientRect();
+      return r.width > 0 && b.contains(document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2)); }""")
+
+
+def test_the_exam_list_is_styled_for_any_screen_and_no_page_asks_for_a_missing_favicon(server, page):
+    missing: list[str] = []
+    page.on("response", lambda r: missing.append(r.url) if r.status == 404 else None)
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.goto(server.url)
+    assert page.locator('meta[name="viewport"]').get_attribute("content") == "width=device-width, initial-scale=1"
+    expect(page.locator("main.examsite-index li a").first).to_be_visible()
+    # Laid out for the phone's width (not a 980 px desktop page shrunk), in the preview's own style.
+    assert page.evaluate("document.documentElement.clientWidth") == 375
+    assert page.locator("main.examsite-index > ul > li").first.evaluate("e => getComputedStyle(e).borderTopStyle") == "solid"
+    page.goto(server.url + "algebra-quiz/?attendee=cand-5")
+    state(page).to_have_attribute("data-exam-state", "ready")
+    page.wait_for_timeout(300)  # the browser asks for /favicon.ico after the page loads
+    status, _, body = server.get("/favicon.ico")
+    assert (status, body) == (204, b"")
+    assert missing == []

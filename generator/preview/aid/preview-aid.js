@@ -75,12 +75,21 @@
 
   var key = null;
 
-  function describe(entry) {
+  // A choice as the candidate reads it (a formula by its TeX, as the runtime names it), not its id.
+  function choiceText(fs, id) {
+    var input = Array.prototype.filter.call(fs.querySelectorAll('input[value]'), function (i) { return i.value === id; })[0];
+    if (!input) return id;
+    var text = input.getAttribute('aria-label') || input.closest('label').textContent;
+    return text.replace(/\s+/g, ' ').trim();
+  }
+
+  function describe(entry, fs) {
     if (!entry) return 'no key';
     switch (entry.type) {
       case 'single':
       case 'multiple':
-        return entry.correct.join(', ') + (entry.partial_credit ? ' (partial credit)' : '');
+        return entry.correct.map(function (id) { return choiceText(fs, id); }).join('; ') +
+          (entry.partial_credit ? ' (partial credit)' : '');
       case 'true_false': return entry.answer ? 'True' : 'False';
       case 'numeric': return String(entry.answer) + (entry.tolerance ? ' ± ' + entry.tolerance : '');
       case 'short_text': return entry.answers.join(' | ') + (entry.case_sensitive ? ' (case-sensitive)' : '');
@@ -99,7 +108,7 @@
       var entry = key.questions[fs.getAttribute('data-question-id')];
       note = document.createElement('p');
       note.className = 'examsite-key';
-      note.textContent = 'Answer: ' + describe(entry) + (entry ? ' · ' + entry.points + ' pt' : '');
+      note.textContent = 'Answer: ' + describe(entry, fs) + (entry ? ' · ' + entry.points + ' pt' : '');
       if (entry && (entry.type === 'single' || entry.type === 'multiple')) {
         fs.querySelectorAll('input[value]').forEach(function (input) {
           if (entry.correct.indexOf(input.value) !== -1) input.closest('label').classList.add('examsite-correct');
@@ -117,6 +126,13 @@
   }
 
   // ------------------------------------------------------------- the panel
+
+  // The stand-in's "Preview: not proctored" badge joins the panel, which would otherwise cover it.
+  function adoptBadge() {
+    var badge = document.querySelector('body > .proview-fake-badge');
+    var aside = document.getElementById('examsite-preview');
+    if (badge && aside) aside.insertBefore(badge, aside.firstChild);
+  }
 
   function button(label, onClick) {
     var b = document.createElement('button');
@@ -165,8 +181,9 @@
     var query = new URLSearchParams(location.search);
     if (query.get('answers') === '1') set(SHOW_KEY, '1');
     panel(data);
+    adoptBadge();
     if (get(SHOW_KEY) === '1') loadKey(data.exam.id);
-    new MutationObserver(annotate).observe(document.body, { childList: true, subtree: true });
+    new MutationObserver(function () { adoptBadge(); annotate(); }).observe(document.body, { childList: true, subtree: true });
   });
 
   window.ExamsitePreview = { jump: jump, showKey: function (on) {

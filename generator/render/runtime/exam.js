@@ -57,7 +57,7 @@
     status: $('exam-status'), intro: $('exam-intro'), identify: $('identify-form'),
     attendeeInput: $('attendee-id'), start: $('start-exam'), questions: $('exam-questions'),
     actions: $('exam-actions'), submit: $('submit-exam'), timer: $('exam-timer'), saved: $('exam-saved'),
-    timerToggle: $('timer-toggle'), announcer: $('exam-announcer'),
+    timerToggle: $('timer-toggle'), announcer: $('exam-announcer'), warning: $('exam-warning'),
   };
 
   // ---------------------------------------------------------------- small helpers
@@ -267,6 +267,91 @@
     return copy.textContent.replace(/\s+/g, ' ').trim();
   }
 
+  // ---------------------------------------------------------------- question types
+
+  // One entry per question type (contract: QUESTION), the only place the runtime tells types apart:
+  //   render(q, fs, base)  adds the type's inputs to the fieldset and returns them
+  //   read(inputs, q)      the answer as the payload carries it, undefined when unanswered
+  //   write(inputs, value) shows a saved answer again
+  // A type missing here is an error before the exam starts (ready), never a silent fall-through.
+  function option(fs, type, name, id, value, html, text) {
+    var label = el('label', { class: 'choice', for: id });
+    var input = el('input', { type: type, name: name, id: id, value: value });
+    label.appendChild(input);
+    var span = el('span', { class: 'choice-text' }, text);
+    if (html != null) span.innerHTML = html; // sanitised by the build
+    // Browsers leave MathML out of a label's accessible name, so a choice that is a formula
+    // would be a nameless radio button: name it with its text, each formula as its TeX source.
+    if (span.querySelector('math')) input.setAttribute('aria-label', spoken(span));
+    label.appendChild(span);
+    fs.appendChild(label);
+    return input;
+  }
+  function choices(type) {
+    return function (q, fs, base) {
+      var html = {};
+      q.choices.forEach(function (c) { html[c.id] = c.html; });
+      return rec.order.choices[q.id].map(function (cid, i) { return option(fs, type, base, base + '-' + i, cid, html[cid]); });
+    };
+  }
+  function answerBox(attrs) {
+    return function (q, fs, base) {
+      fs.appendChild(el('label', { for: base + '-a', class: 'answer-label' }, t('your_answer')));
+      var input = el(attrs.rows ? 'textarea' : 'input', Object.assign({ id: base + '-a', name: base, autocomplete: 'off' }, attrs));
+      fs.appendChild(input);
+      return [input];
+    };
+  }
+  function picked(inputs) { return inputs.filter(function (i) { return i.checked; }).map(function (i) { return i.value; }); }
+  function pick(inputs, values) { inputs.forEach(function (i) { i.checked = values.indexOf(i.value) !== -1; }); }
+  function pickOne(inputs, value) { pick(inputs, [String(value)]); }
+  function typed(inputs) { var v = inputs[0].value; return v.trim() ? v : undefined; }
+  function fill(inputs, value) { inputs[0].value = String(value); }
+
+  var TYPES = {
+    single: { render: choices('radio'), read: function (inputs) { return picked(inputs)[0]; }, write: pickOne },
+    multiple: {
+      // Says that several may be right; the fieldset's description includes it.
+      render: function (q, fs, base) {
+        var hint = el('p', { class: 'hint', id: base + '-hint' }, t('select_all'));
+        fs.appendChild(hint);
+        fs.setAttribute('aria-describedby', base + '-prompt ' + hint.id);
+        return choices('checkbox')(q, fs, base);
+      },
+      // In the exam's own choice order, whatever order the candidate saw.
+      read: function (inputs, q) {
+        var on = picked(inputs);
+        var ids = q.choices.map(function (c) { return c.id; }).filter(function (id) { return on.indexOf(id) !== -1; });
+        return ids.length ? ids : undefined;
+      },
+      write: pick,
+    },
+    true_false: {
+      render: function (q, fs, base) {
+        return [option(fs, 'radio', base, base + '-t', 'true', null, t('true')),
+          option(fs, 'radio', base, base + '-f', 'false', null, t('false'))];
+      },
+      read: function (inputs) { var v = picked(inputs)[0]; return v === undefined ? v : v === 'true'; },
+      write: pickOne,
+    },
+    short_text: { render: answerBox({ type: 'text' }), read: typed, write: fill },
+    long_text: { render: answerBox({ rows: '8' }), read: typed, write: fill },
+    numeric: {
+      render: answerBox({ type: 'text', inputmode: 'decimal' }),
+      // A number, or the text as typed when it is not one (contract: the payload).
+      read: function (inputs) {
+        var v = typed(inputs);
+        if (v === undefined) return v;
+        var n = v.trim();
+        if (n.indexOf('.') === -1) n = n.replace(',', '.'); // "1,5" in comma-decimal locales
+        return /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(n) ? Number(n) : v;
+      },
+      write: fill,
+    },
+  };
+  var unknownType = Object.keys(byId).map(function (id) { return byId[id].type; })
+    .filter(function (type) { return !TYPES.hasOwnProperty(type); })[0];
+
   function renderQuestions() {
     ui.questions.textContent = '';
     // The heading names the form (aria-labelledby) and takes focus when the questions appear.
@@ -286,40 +371,7 @@
       var prompt = el('div', { class: 'prompt', id: base + '-prompt' });
       prompt.innerHTML = q.prompt_html; // sanitised by the build
       fs.appendChild(prompt);
-      var inputs = [];
-      function option(type, value, id, html, text) {
-        var label = el('label', { class: 'choice', for: id });
-        var input = el('input', { type: type, name: base, id: id, value: value });
-        label.appendChild(input);
-        var span = el('span', { class: 'choice-text' }, text);
-        if (html != null) span.innerHTML = html;
-        // Browsers leave MathML out of a label's accessible name, so a choice that is a formula
-        // would be a nameless radio button: name it with its text, each formula as its TeX source.
-        if (span.querySelector('math')) input.setAttribute('aria-label', spoken(span));
-        label.appendChild(span);
-        fs.appendChild(label);
-        inputs.push(input);
-      }
-      if (q.type === 'single' || q.type === 'multiple') {
-        var html = {};
-        q.choices.forEach(function (c) { html[c.id] = c.html; });
-        rec.order.choices[q.id].forEach(function (cid, i) {
-          option(q.type === 'single' ? 'radio' : 'checkbox', cid, base + '-' + i, html[cid]);
-        });
-      } else if (q.type === 'true_false') {
-        option('radio', 'true', base + '-t', null, t('true'));
-        option('radio', 'false', base + '-f', null, t('false'));
-      } else {
-        fs.appendChild(el('label', { for: base + '-a', class: 'answer-label' }, t('your_answer')));
-        var input = q.type === 'long_text' ? el('textarea', { rows: '8' })
-          : el('input', q.type === 'numeric' ? { type: 'text', inputmode: 'decimal' } : { type: 'text' });
-        input.id = base + '-a';
-        input.name = base;
-        input.setAttribute('autocomplete', 'off');
-        fs.appendChild(input);
-        inputs.push(input);
-      }
-      controls[q.id] = { q: q, fieldset: fs, inputs: inputs };
+      controls[q.id] = { q: q, fieldset: fs, inputs: TYPES[q.type].render(q, fs, base) };
       ui.questions.appendChild(fs);
       writeAnswer(q.id, rec.answers[q.id]);
     });
@@ -327,34 +379,12 @@
 
   // undefined means unanswered: unanswered questions are absent from the payload.
   function readAnswer(qid) {
-    var c = controls[qid], type = c.q.type;
-    if (type === 'single' || type === 'true_false') {
-      var picked = c.inputs.filter(function (i) { return i.checked; })[0];
-      if (!picked) return undefined;
-      return type === 'true_false' ? picked.value === 'true' : picked.value;
-    }
-    if (type === 'multiple') {
-      // In the exam's own choice order, whatever order the candidate saw.
-      var ids = c.q.choices.map(function (ch) { return ch.id; }).filter(function (id) {
-        return c.inputs.some(function (i) { return i.checked && i.value === id; });
-      });
-      return ids.length ? ids : undefined;
-    }
-    var v = c.inputs[0].value;
-    if (!v.trim()) return undefined;
-    if (type === 'numeric') {
-      var t = v.trim();
-      if (t.indexOf('.') === -1) t = t.replace(',', '.'); // "1,5" in comma-decimal locales
-      return /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(t) ? Number(t) : v;
-    }
-    return v;
+    var c = controls[qid];
+    return TYPES[c.q.type].read(c.inputs, c.q);
   }
   function writeAnswer(qid, value) {
     var c = controls[qid];
-    if (value === undefined) return;
-    if (c.q.type === 'multiple') c.inputs.forEach(function (i) { i.checked = value.indexOf(i.value) !== -1; });
-    else if (c.q.type === 'single' || c.q.type === 'true_false') c.inputs.forEach(function (i) { i.checked = i.value === String(value); });
-    else c.inputs[0].value = String(value);
+    if (value !== undefined) TYPES[c.q.type].write(c.inputs, value);
   }
   function setInputsDisabled(disabled) {
     Object.keys(controls).forEach(function (id) { controls[id].fieldset.disabled = disabled; });
@@ -395,20 +425,29 @@
     }
     lastTick = now;
   }
+  // The same number of digits from start to end (0:59:59 after 1:00:00, 09:59 after 10:00), so
+  // with tabular figures the timer never changes width and the header never moves.
   function format(seconds) {
     var s = Math.ceil(seconds), h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
-    var mm = (h && m < 10 ? '0' : '') + m, ss = (r < 10 ? '0' : '') + r;
-    return (h ? h + ':' : '') + mm + ':' + ss;
+    var pad = function (n) { return (n < 10 ? '0' : '') + n; };
+    return ((rec.time_limit || part.time_limit_seconds) >= 3600 ? h + ':' : '') + pad(m) + ':' + pad(r);
   }
   // A ticking clock distresses some candidates: they may hide it (kept for this browser). The
-  // thresholds are still shown in the status area and announced.
+  // thresholds are still shown beside it and announced.
   var TIMER_HIDDEN_KEY = 'examsite:timer-hidden';
   function renderTimer() {
     var hide = !!load('localStorage', TIMER_HIDDEN_KEY);
     ui.timer.hidden = hide;
-    ui.timer.textContent = t(current === 'paused' ? 'timer_paused' : 'timer', { time: format(rec.remaining) });
+    // Words and figures apart, so a narrow screen can show the figures alone (exam.css).
+    var words = t(current === 'paused' ? 'timer_paused' : 'timer', { time: '\u0000' }).split('\u0000');
+    ui.timer.textContent = '';
+    ui.timer.append(el('span', { class: 'timer-words' }, words[0]), format(rec.remaining), el('span', { class: 'timer-words' }, words[1]));
     ui.timer.dataset.remaining = String(Math.ceil(rec.remaining));
+    ui.timer.classList.toggle('timer-warn', rec.remaining <= 600 && rec.remaining > 300);
     ui.timer.classList.toggle('timer-low', rec.remaining <= 300);
+    // A warning stays beside the timer for its first minute, where the candidate is looking.
+    var at = WARN_AT.filter(function (a) { return rec.remaining <= a && rec.remaining > a - 60 && (rec.time_limit || part.time_limit_seconds) > a; })[0];
+    ui.warning.textContent = at ? tn('minutes_left', at / 60) : '';
     if (ui.timerToggle) {
       ui.timerToggle.hidden = false;
       ui.timerToggle.textContent = t(hide ? 'timer_show' : 'timer_hide');
@@ -434,11 +473,11 @@
     }
     if (current !== 'running') return;
     if (rec.remaining <= 0) { submitFinal('time_up'); return; }
-    // Thresholds only: the status area shows it and the live region says it, once each.
+    // Thresholds only, said once each by the live region (renderTimer shows them).
     WARN_AT.forEach(function (at) {
       if (rec.remaining <= at && (rec.time_limit || part.time_limit_seconds) > at && rec.warned.indexOf(at) === -1) {
         rec.warned.push(at);
-        showStatus(tn('minutes_left', at / 60), 'warning');
+        announce(tn('minutes_left', at / 60));
       }
     });
   }
@@ -551,7 +590,7 @@
     if (entry.payload.kind !== 'final') return;
     var r = entry.recKey === recKey ? rec : load('localStorage', entry.recKey);
     if (!r) return;
-    r.submitted = { submission_id: entry.id, at: new Date().toISOString() };
+    r.submitted = { submission_id: entry.id, at: new Date().toISOString(), reason: entry.payload.reason };
     r.pending_final = null;
     store('localStorage', entry.recKey, r);
   }
@@ -667,14 +706,17 @@
     ui.timer.hidden = true;
     if (ui.timerToggle) ui.timerToggle.hidden = true;
     ui.saved.hidden = true;
+    ui.warning.textContent = '';
     var actions = [];
     if (part.next_url) {
       var next = new URL(part.next_url, location.href);
       next.search = location.search; // keeps ?attendee and ?session for the next part
       actions.push({ label: t('next_part', { n: part.index + 1 }), href: next.href, id: 'next-part' });
     }
-    showStatus(t('submitted') + ' ', 'success', actions);
+    // Time-up submissions say so, and the last part says the exam is over.
+    showStatus(t(rec.submitted.reason === 'time_up' ? 'submitted_time_up' : 'submitted') + ' ', 'success', actions);
     ui.status.querySelector('.status-message').appendChild(el('code', { id: 'submission-id' }, rec.submitted.submission_id));
+    if (!part.next_url) ui.status.firstChild.appendChild(el('p', { id: 'exam-finished' }, t('exam_finished')));
     focusStatus();
   }
 
@@ -846,6 +888,8 @@
 
   var focusStart = false; // set once the candidate acted on something that has since gone
   function ready() {
+    // A question this runtime cannot show: said now, before any session starts, never skipped.
+    if (unknownType) { fail(t('question_type_unknown', { type: unknownType })); return; }
     setState('ready');
     ui.start.disabled = false;
     ui.start.textContent = rec.started_at ? t('resume') : t('start');
@@ -906,7 +950,7 @@
     setState('identify');
     ui.identify.hidden = false;
     showStatus(t('identify'), 'info');
-    ui.attendeeInput.focus();
+    ui.attendeeInput.focus({ preventScroll: true }); // the title, part and time limit stay in view
   }
   if (sdk.loaded()) sdkLoaded();
 })();
