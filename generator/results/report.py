@@ -71,13 +71,13 @@ code{font-size:.85em;overflow-wrap:anywhere}
 figure{margin:1rem 0}
 @media (max-width:40rem){
 body{margin:1rem auto}
-table.candidates,table.candidates tbody,table.candidates tr,table.candidates th,table.candidates td{display:block}
-table.candidates thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
-table.candidates caption{display:block;text-align:left;font-weight:600}
-table.candidates tr{border:1px solid #ccc;border-radius:6px;margin:.75rem 0}
-table.candidates td{display:flow-root;padding-left:8.5rem;text-align:left}
-table.candidates td::before{content:attr(data-label);float:left;width:7.5rem;margin-left:-8rem;font-weight:600;color:#444}
-table.candidates tr>:last-child{border-bottom:0}
+.cards,.cards tbody,.cards tr,.cards th,.cards td{display:block}
+.cards thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
+.cards caption{display:block;text-align:left;font-weight:600}
+.cards tr{border:1px solid #ccc;border-radius:6px;margin:.75rem 0}
+.cards td{display:flow-root;padding-left:8.5rem;text-align:left}
+.cards td::before{content:attr(data-label);float:left;width:7.5rem;margin-left:-8rem;font-weight:600;color:#444}
+.cards tr>:last-child{border-bottom:0}
 }
 """.strip()
 

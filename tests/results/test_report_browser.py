@@ -101,7 +101,7 @@ def test_report_is_readable_on_a_phone(tmp_path, browser, width):
             assert labels == ['"Score"', '"%"', '"To grade by hand"', '"Proview rating"', '"Sessions"']
         # The legend names the ratings; it does not look like a row of buttons (no framed boxes).
         words = page.locator(".legend .rating-word")
-        assert words.count() == 5
+        assert words.count() == 6  # high, medium, low, pending, not fetched, disputed
         frames = words.evaluate_all("ws => ws.map(w => getComputedStyle(w).borderTopStyle + ' ' + getComputedStyle(w).paddingLeft)")
         assert set(frames) == {"none 0px"}, frames
         SCREENSHOTS.mkdir(exist_ok=True)
