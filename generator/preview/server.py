@@ -333,7 +333,7 @@ class LiveSocket(LiveReloadHandler):
 
 class DevServer(Server):
     """livereload's Server with our handlers in place of its static file handler, served by a
-    GuardedApplication. (The pages get livereload's inline client snippet, which the seed's
+    GuardedApplication. (The pages get livereload's inline client snippet, which Proview's
     script-src 'unsafe-inline' already allows: the preview adds nothing to script-src for it.)"""
 
     def __init__(self, routes: list, watcher, guard: HostGuard) -> None:  # type: ignore[no-untyped-def]

@@ -2,7 +2,7 @@
 
 The package's page keeps it by construction (and its tests say so). A site's `templates/page.html`
 that does not extend it, or overrides a block carelessly, can drop an element the runtime looks
-up, a runtime script, or put the Proview loader where the seeds forbid: the candidate would get a
+up, a runtime script, or put the Proview loader where Proview forbids: the candidate would get a
 broken page. The build reports it against the template instead.
 
 Pages are checked with regular expressions over the tags, not a parser: examsite writes them, and

@@ -1,4 +1,4 @@
-"""The page's Content-Security-Policy: the seed's policy, plus what the page itself needs.
+"""The page's Content-Security-Policy: the policy Proview's SDK needs (docs/proview.md), plus what the page itself needs.
 
 Seed 000 gives the policy the SDK needs:
 
@@ -24,7 +24,7 @@ SEED_POLICY: dict[str, tuple[str, ...]] = {
     "connect-src": ("'self'", "https://*.googleapis.com", "https://*.talview.com", "wss://*.talview.com"),
     "img-src": ("'self'", "https://*.proview.io"),
 }
-# Locked down beyond the seed, none of which the SDK uses: plugins, <base> hijacking, form posts.
+# Locked down beyond Proview's policy, none of which the SDK uses: plugins, <base> hijacking, form posts.
 HARDENING: dict[str, tuple[str, ...]] = {
     "object-src": ("'none'",),
     "base-uri": ("'none'",),
@@ -38,7 +38,7 @@ def origin(url: str) -> str:
 
 
 def _covered(source: str, allowed: tuple[str, ...]) -> bool:
-    """Is `source` (an origin) already allowed by one of the seed's wildcard sources?"""
+    """Is `source` (an origin) already allowed by one of Proview's wildcard sources?"""
     scheme, _, host = source.partition("://")
     for entry in allowed:
         if entry == source:

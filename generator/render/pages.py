@@ -211,7 +211,7 @@ class PageRenderer:
         return Page(page_path(exam, part), page.encode("utf-8"), csp)
 
     def _legacy(self, exam: Exam) -> dict:
-        """The legacy embed's options (seed 001); the account token is meant to be in the page."""
+        """The legacy embed's options (docs/proview.md); the account token is meant to be in the page."""
         proview = self.config.proview
         if proview.sdk != "legacy":
             return {}

@@ -1,4 +1,4 @@
-"""Receive Proview's termination callbacks (seed 002_363768b70aec260b.txt).
+"""Receive Proview's termination callbacks (docs/proview.md).
 
 Proview POSTs `{session_uuid, external_id, message}` (all required strings) to a URL the client
 shares. Proview does not sign callbacks, so the URL carries a secret token:

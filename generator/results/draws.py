@@ -1,6 +1,6 @@
 """The order a candidate's page shows: pool draws, question and choice shuffles, re-derived.
 
-The page (generator/assets/exam.js, "deterministic draws and shuffles") seeds a generator from
+The page (generator/render/runtime/exam.js, "deterministic draws and shuffles") seeds a generator from
 `<attendee>|<exam id>|<name>` (FNV-1a over the string's UTF-16 code units, then mulberry32) and
 shuffles with Fisher-Yates. This is the same algorithm in Python, bit for bit (32-bit unsigned
 arithmetic throughout), so a grader can compute what each candidate was shown and refuse a

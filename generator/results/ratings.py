@@ -1,4 +1,4 @@
-"""Client for Proview's login and session-details APIs (seed 002_363768b70aec260b.txt).
+"""Client for Proview's login and session-details APIs (docs/proview.md).
 
 - Login: `POST <auth>/v1/user/login` with the test-admin username and password, answering
   `{access_token, expires_in, ...}`. The token is cached until shortly before it expires.

@@ -2,7 +2,7 @@
 
 Tables:
 
-- `callbacks`: each distinct termination callback once (seed 002: `session_uuid`,
+- `callbacks`: each distinct termination callback once (Proview's: `session_uuid`,
   `external_id`, `message`), with when it first and last arrived and how often.
 - `ratings`: one row per Proview session: `session_uuid`, `external_id`, `final_rating` (NULL
   while Proview's review is pending), `status`, `session_started_at`, `timestamps` (JSON: every

@@ -22,7 +22,7 @@ ENVIRONMENTS = ("dev", "staging", "prod")
 SDKS = ("v8", "legacy")
 SESSION_TYPES = ("ai_proctor", "record_and_review", "live_proctor")
 MARKDOWN_ENGINES = ("cmark-gfm", "python-markdown")  # the first is the default
-# Public loader URLs (seed README); staging's is shared during onboarding, so it has none.
+# Public loader URLs (docs/proview.md); staging's is shared during onboarding, so it has none.
 V8_LOADERS = {"prod": "https://prod.proview.io/init.js", "dev": "https://dev.proview.io/cdn/init.js"}
 LEGACY_LOADER = "https://cdn.proview.io/init.js"
 # Seed 001: "A Proview session must not be allowed to run for more than 90 minutes".
@@ -49,7 +49,7 @@ class ProviewConfig:
     dsn: str
     languages: tuple[str, ...]
     refresh_after_minutes: int
-    # The legacy embed (seed 001): account token and session type; see the legacy adapter.
+    # The legacy embed (docs/proview.md): account token and session type; see the legacy adapter.
     token: str = ""
     session_type: str = "ai_proctor"
     session_title: str | None = None

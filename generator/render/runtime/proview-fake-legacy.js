@@ -1,4 +1,4 @@
-/* examsite: a local stand-in for the legacy Proview loader (seed 001_fe4103a87a207551.txt).
+/* examsite: a local stand-in for the legacy Proview loader (docs/proview.md).
  * NOT proctoring. Used by the dev server and by builds made with --proview fake and proview.sdk: legacy.
  *
  * Like the real loader it takes over the queueing function named by window.TalviewProctor
@@ -113,7 +113,7 @@
     stop: function (callback) {
       record('stop', []);
       if (fails('stop_silent')) return;
-      // The callback takes no arguments (seeds' README), after the buffer drains.
+      // The callback takes no arguments (docs/proview.md), after the buffer drains.
       setTimeout(function () {
         record('stopCallback', []);
         if (typeof callback === 'function') callback();

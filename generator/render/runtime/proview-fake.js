@@ -1,4 +1,4 @@
-/* examsite: a local stand-in for the Proview v8 loader (seed 000_bf40de664df2fafb.txt).
+/* examsite: a local stand-in for the Proview v8 loader (docs/proview.md).
  * NOT proctoring. Used by the dev server and by builds made with --proview fake.
  *
  * Records every call, in order, on window.__proview_calls ([{name, args}]); the calls of every
@@ -52,7 +52,7 @@
     return crypto.randomUUID ? crypto.randomUUID() : 'fake-' + Math.random().toString(16).slice(2);
   }
   function reject(e) {
-    emit(e); // seed 000: operations invoke the onError handler on failure
+    emit(e); // Proview: operations invoke the onError handler on failure
     return Promise.reject(e);
   }
 

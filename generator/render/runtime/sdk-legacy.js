@@ -1,5 +1,4 @@
-/* examsite: the legacy Proview embed adapter (seed 001_fe4103a87a207551.txt; the facts the document
- * leaves out are in the seeds' README): tv('init', token, options) and window.ProctorClient3.
+/* examsite: the legacy Proview embed adapter (docs/proview.md): tv('init', token, options) and window.ProctorClient3.
  *
  * Implements the same window.ExamsiteSdk surface as sdk-v8.js (its header lists it), so exam.js
  * runs one lifecycle for both SDKs. How the lifecycle's steps map onto the legacy embed:
@@ -101,7 +100,7 @@
         reject(err(null, 'stop_timeout'));
       }, STOP_TIMEOUT_MS);
       try {
-        // The callback takes no arguments (seeds' README).
+        // The callback takes no arguments (docs/proview.md).
         c.stop(function () { clearTimeout(timer); resolve(); });
       } catch (e) {
         clearTimeout(timer);

@@ -1,4 +1,4 @@
-/* examsite: the Proview v8 adapter (seed 000_bf40de664df2fafb.txt).
+/* examsite: the Proview v8 adapter (docs/proview.md).
  *
  * The lifecycle in exam.js talks only to window.ExamsiteSdk, never to window.Proview, so a legacy
  * adapter (tv('init', ...) / ProctorClient3) can implement the same surface:
@@ -17,7 +17,7 @@
  *                                 pauses (legacy: networkDisconnectionCallback; v8 has none)
  *
  * Every rejection is normalised to {code, message, type} so the page can always show a message.
- * The page calls window.Examsite.sdkLoaded() from window.proviewOnLoad (seed 000); an adapter
+ * The page calls window.Examsite.sdkLoaded() from window.proviewOnLoad (docs/proview.md); an adapter
  * whose loader has no such hook (the legacy embed) calls it itself once loaded() is true.
  */
 (function () {
