@@ -150,11 +150,10 @@ PREVIEW_SCRIPT = """
 import json, statistics, sys, time
 from pathlib import Path
 from generator.preview.site import IncrementalSite
-from generator.build.parallel import default_jobs
 config, exam, rounds = Path(sys.argv[1]).resolve(), Path(sys.argv[2]).resolve(), int(sys.argv[3])
 site = IncrementalSite(config, fake_proview=True, submission_url="/submit", extra_connect=("ws://127.0.0.1:8000",),
                       cache=True)
-site.rebuild(None, jobs=default_jobs())
+site.rebuild(None, jobs=None)
 original, times = exam.read_text(encoding="utf-8"), []
 try:
     for round_ in range(rounds):

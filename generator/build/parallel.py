@@ -74,8 +74,12 @@ def _input_bytes(lookups: Sequence[Lookup]) -> int:
     return total
 
 
-def workers_for(lookups: Sequence[Lookup], jobs: int) -> int:
-    if jobs <= 1 or len(lookups) < 2 or _input_bytes(lookups) < MIN_PARALLEL_BYTES:
+def workers_for(lookups: Sequence[Lookup], jobs: int | None) -> int:
+    """`jobs` worker processes when asked for (--jobs N), else one per CPU for a site large
+    enough that starting them pays."""
+    if jobs is None:
+        jobs = default_jobs() if _input_bytes(lookups) >= MIN_PARALLEL_BYTES else 1
+    if jobs <= 1 or len(lookups) < 2:
         return 1
     return min(jobs, len(lookups))
 
@@ -97,8 +101,10 @@ def _chunk(work: Work, lookups: Sequence[Lookup], progress: Progress | None = No
                          done=done)
 
 
-def run_exams(work: Work, lookups: Sequence[Lookup], jobs: int, *, progress: Progress | None = None) -> list[ExamResult]:
-    """The exams' results, made with up to `jobs` processes, in the order of `lookups`."""
+def run_exams(work: Work, lookups: Sequence[Lookup], jobs: int | None, *,
+              progress: Progress | None = None) -> list[ExamResult]:
+    """The exams' results, made with up to `jobs` processes (None: workers_for decides), in the
+    order of `lookups`."""
     if not lookups:  # everything came from the cache: no renderer to make
         return []
     workers = workers_for(lookups, jobs)

@@ -12,7 +12,7 @@ from typing import Callable, Mapping
 from generator.build.assemble import MANIFEST, SiteFiles, assemble
 from generator.build.cache import BuildCache, Lookup, address, cache_dir, site_salt
 from generator.build.files import check_locations, publish_keys, swap_in
-from generator.build.parallel import Work, default_jobs, run_exams
+from generator.build.parallel import Work, run_exams
 from generator.build.pipeline import ExamResult
 from generator.diagnostics import Diagnostic, Diagnostics, InvalidInput, Position, Severity
 from generator.render.assets import runtime_assets
@@ -45,7 +45,7 @@ class Summary:
 class RunOptions:
     """How a build runs; none of it changes what is built."""
 
-    jobs: int | None = None  # worker processes; None: one per CPU
+    jobs: int | None = None  # worker processes; None: one per CPU, one for a small site
     # Reuse and keep each exam's result under .examsite/cache. Off for library callers unless
     # asked (nothing appears beside their exams.yaml); the CLI turns it on unless --no-cache.
     cache: bool = False
@@ -112,7 +112,7 @@ def render_site(config_path: Path, env: str | None, *, strict: bool, page_option
     missing = [position for position in range(total) if position not in found]
     work = Work(config=config, options=page_options, render=not diagnostics.has_errors, cache=cache, started=started,
                 keep=keep_cache)
-    made = run_exams(work, [lookups[position] for position in missing], run.jobs or default_jobs(), progress=progress)
+    made = run_exams(work, [lookups[position] for position in missing], run.jobs, progress=progress)
     found.update(zip(missing, made))
     results = tuple(found[position] for position in range(total))
 

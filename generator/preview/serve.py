@@ -32,7 +32,6 @@ from livereload.handlers import LiveReloadHandler
 from tornado.ioloop import IOLoop
 from tornado.netutil import bind_sockets
 
-from generator.build.parallel import default_jobs
 from generator.diagnostics import ExamsiteError, shown_path
 from generator.preview.server import SUBMISSIONS_PATH, DevServer, HostGuard, Preview, Published, handlers, is_loopback
 from generator.preview.site import IncrementalSite, Result, Stopped
@@ -112,7 +111,7 @@ class LivePreview:
     def start(self) -> Result:
         """The first build, on the calling thread; the watcher already runs, so a save made
         during it is seen."""
-        result = self.site.rebuild(None, jobs=default_jobs())
+        result = self.site.rebuild(None, jobs=None)  # worker processes when the site is large enough
         self._publish(result)
         self._sync_watches(result)
         return result
@@ -191,7 +190,7 @@ class LivePreview:
 
     def _build(self, batch: frozenset[Path], current: Published | None) -> tuple[frozenset[Path], Result, bool]:
         """The rebuilt site, and whether a browser would see a change (pages, or the overlay's problems)."""
-        result = self.site.rebuild(batch, jobs=default_jobs())
+        result = self.site.rebuild(batch, jobs=None)
         unchanged = current is not None and result.same_files(current.result) and \
             result.diagnostics == current.result.diagnostics
         return batch, result, not unchanged

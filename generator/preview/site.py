@@ -119,10 +119,11 @@ class IncrementalSite:
         self._config_items: tuple[Diagnostic, ...] = ()  # warnings of the last exams.yaml read
         self._known: frozenset[Path] = frozenset()  # every exam's dependencies
 
-    def rebuild(self, changed: Iterable[Path] | None = None, jobs: int = 1) -> Result:
-        """Rebuild after `changed` (resolved paths); None rebuilds everything. `jobs` > 1 renders
-        what every exam must render again (the first build, a template or exams.yaml change) in
-        worker processes (parallel.pool_context: safe from the dev server's threads)."""
+    def rebuild(self, changed: Iterable[Path] | None = None, jobs: int | None = 1) -> Result:
+        """Rebuild after `changed` (resolved paths); None rebuilds everything. What every exam must
+        render again (the first build, a template or exams.yaml change) goes to `jobs` worker
+        processes (None: as many as a build of this site would use; parallel.pool_context keeps
+        them safe from the dev server's threads)."""
         started = time.perf_counter()
         config_diagnostics = Diagnostics()
         if changed is not None:
@@ -198,7 +199,7 @@ class IncrementalSite:
         if self.stopping.is_set():
             raise Stopped
 
-    def _read_all(self, config: SiteConfig, renderer: ExamRenderer, jobs: int) -> None:
+    def _read_all(self, config: SiteConfig, renderer: ExamRenderer, jobs: int | None) -> None:
         """Every exam, through the build's own per-exam pipeline: its worker processes and, when
         enabled, its cache (.examsite/cache), so restarting the preview of a large site is quick."""
         options = self._options
@@ -213,7 +214,7 @@ class IncrementalSite:
         work = Work(config=config, options=options, render=True, cache=cache, started=time.time())
         # In the server's thread, in slices: a stop request is seen between slices even where
         # the build's pipeline reports no progress.
-        step = len(missing) if jobs > 1 else FULL_REBUILD_SLICE
+        step = len(missing) if jobs != 1 else FULL_REBUILD_SLICE
         for start in range(0, len(missing), max(1, step)):
             self._check_stop()
             for result in run_exams(work, missing[start:start + step], jobs, progress=self._check_stop):

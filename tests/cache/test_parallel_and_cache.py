@@ -22,14 +22,6 @@ from tests.kit.corpus import CHANGES, CONFIG, change_exam_yaml, change_markdown,
 from tests.kit.sites import dedent, read_tree
 
 
-@pytest.fixture(autouse=True)
-def parallel_even_for_small_sites(monkeypatch):
-    """The test sites are small; with --jobs above 1 they must still go through worker processes."""
-    import generator.build.parallel
-
-    monkeypatch.setattr(generator.build.parallel, "MIN_PARALLEL_BYTES", 0)
-
-
 def built(config: Path, name: str, **run) -> tuple[dict[str, bytes], dict[str, bytes], object]:
     out, keys = config.parent.parent / f"out-{name}", config.parent.parent / f"keys-{name}"
     summary = build(config, None, out, keys, run=RunOptions(**run))
@@ -216,15 +208,15 @@ def test_progress_shows_only_on_a_terminal_outside_ci_and_erases_itself():
     assert terminal.getvalue().split("\r")[-2].strip() == ""
 
 
-def test_small_sites_build_in_one_process(corpus_site, monkeypatch):
+def test_small_sites_build_in_one_process_unless_jobs_are_asked_for(corpus_site):
     from generator.build import parallel
     from generator.build.cache import Lookup
 
-    monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 64 * 1024)
     lookups = [Lookup(path, None) for path in sorted((corpus_site / "exams").glob("*.yaml"))]
-    assert parallel.workers_for(lookups, 2) == 1  # a few KB of exams: starting workers costs more
-    assert parallel.workers_for(lookups * 40, 2) == 2
-    assert parallel.workers_for(lookups * 40, 1) == 1
+    assert parallel.workers_for(lookups, None) == 1  # a few KB of exams: starting workers costs more
+    assert parallel.workers_for(lookups * 40, None) == min(parallel.default_jobs(), len(lookups) * 40)
+    assert parallel.workers_for(lookups, 2) == 2  # --jobs 2 asked for
+    assert parallel.workers_for(lookups, 1) == 1
 
 
 def test_a_process_running_other_threads_starts_workers_from_a_clean_server(corpus_site, tmp_path):
