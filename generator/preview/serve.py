@@ -225,7 +225,7 @@ def serve(options: ServeOptions, echo: Echo) -> None:
     check_port(options.host, options.port)
     signal.signal(signal.SIGTERM, _interrupt)  # a terminated server cleans up as after Ctrl-C
     store = SubmissionStore(options.database_path)
-    store.all()  # creates the file now: a bad path is reported before anything else
+    store.create()  # a bad path is reported before anything else
     watcher = SiteWatcher(options.poll_ms)  # before the first build, so no save is missed
     preview = Preview()
     server = DevServer(handlers(preview, store, echo), watcher, HostGuard.serving(options.host, options.port))

@@ -71,6 +71,10 @@ class SubmissionStore:
             raise StoreError(f"cannot open the submissions file {self.path}: {error}") from None
         return connection
 
+    def create(self) -> None:
+        """Make the file now (0600), so that a path it cannot be made at is reported at once."""
+        self._connect().close()
+
     def add(self, body: str) -> int:
         received_at = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         connection = self._connect()
