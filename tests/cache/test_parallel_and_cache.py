@@ -276,10 +276,14 @@ def test_a_build_stopped_while_workers_run_does_not_wait_for_the_chunks_not_star
     config = tmp_path / "site" / "exams.yaml"
     (config.parent / "exams").mkdir(parents=True)
     config.write_text(CONFIG)
+    # Exams with some work in them (highlighted code), so a chunk takes long enough that the
+    # interrupt arrives while most chunks still wait, even on a busy machine.
+    questions = "".join(f"  - id: q{n}\n    type: true_false\n    answer: true\n    prompt: |\n      Is it *true*?\n\n"
+                        f"      ```python\n      def f{n}(x):\n          return [x * i for i in range({n})]\n      ```\n"
+                        for n in range(15))
     for index in range(40):
         (config.parent / "exams" / f"e{index:02d}.yaml").write_text(
-            f"id: e{index:02d}\ntitle: Exam {index}\ntime_limit: 10\n"
-            "questions:\n  - {id: q1, type: true_false, prompt: 'Is it *true*?', answer: true}\n")
+            f"id: e{index:02d}\ntitle: Exam {index}\ntime_limit: 10\nquestions:\n{questions}")
     settled(config.parent)
 
     def ctrl_c(finished: int, total: int) -> None:
