@@ -6,6 +6,7 @@ so every shape problem becomes a `KeyFileError` naming the file and the field.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from dataclasses import dataclass
@@ -210,3 +211,25 @@ def load_keys(directory: Path) -> dict[str, ExamKey]:
     if not keys:
         raise KeyFileError(f"{directory}: no answer keys (*.json) found")
     return keys
+
+
+KEYS_BUILD = "BUILD"  # in the keys folder: the SHA-256 of the manifest.json published with these keys
+
+
+def check_build(directory: Path, manifest: Path) -> None:
+    """KeyFileError unless `directory` holds the keys of the build that wrote `manifest`: a build
+    writes the keys folder first and names in BUILD the manifest it belongs to, so keys of another
+    version of the exams (an older build, or one killed before its pages went live) are refused."""
+    try:
+        published = hashlib.sha256(manifest.read_bytes()).hexdigest()
+    except OSError as exc:
+        raise KeyFileError(f"{manifest}: cannot read the manifest: {exc.strerror or exc}") from None
+    try:
+        recorded = (directory / KEYS_BUILD).read_text(encoding="utf-8").strip()
+    except OSError:
+        raise KeyFileError(f"{directory}: no {KEYS_BUILD} file: these keys do not say which build they belong "
+                           "to (written by an older examsite: build again)") from None
+    if recorded != published:
+        raise KeyFileError(f"{directory} holds the keys of another build than {manifest} (its {KEYS_BUILD} names "
+                           f"manifest {recorded[:12]}…, this one is {published[:12]}…): grade with the keys "
+                           "written by the build that published these pages")
