@@ -3,10 +3,10 @@
 Two kinds of source:
 
 - JSON Lines: one payload object per line; blank lines are skipped. A record's origin is
-  `FILE:LINE`.
-- The preview server's SQLite file (`examsite serve`). ASSUMPTION, until that server's schema is
-  documented: a table `submissions(id INTEGER PRIMARY KEY, received_at TEXT, body TEXT)` where
-  `body` is the JSON payload as received. A record's origin is `FILE#submissions.id=N`.
+  `FILE:LINE`. A file that starts with `[` is a JSON array (`submissions --json`), an error.
+- A SQLite file with a table `submissions(id INTEGER PRIMARY KEY, received_at TEXT, body TEXT)`,
+  `body` being the JSON payload: the preview's (`examsite serve`, generator/submissions.py) or the
+  collect service's (generator/collect). A record's origin is `FILE#submissions.id=N`.
 
 A file is taken as SQLite when it starts with SQLite's magic header, whatever its name. Lines or
 rows that are not JSON objects become `Problem`s, never exceptions, so one bad record does not
@@ -43,7 +43,7 @@ class Problem:
         return f"{self.origin}: {self.message}"
 
 
-def _decode(text: str, origin: str) -> Record | Problem:
+def decode_record(text: str, origin: str) -> Record | Problem:
     try:
         payload = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -56,9 +56,18 @@ def _decode(text: str, origin: str) -> Record | Problem:
 def read_jsonl(path: Path) -> Iterator[Record | Problem]:
     try:
         with path.open(encoding="utf-8") as handle:
+            first = True
             for number, line in enumerate(handle, start=1):
-                if line.strip():
-                    yield _decode(line, f"{path}:{number}")
+                if not line.strip():
+                    continue
+                if first and line.lstrip().startswith("["):
+                    # `examsite submissions --json` prints an array; graded line by line, every
+                    # line would be "not valid JSON" and nothing graded, so say what to run.
+                    raise SourceError(f"{path}:{number}: a JSON array, not JSON Lines (one submission "
+                                      "object per line); `examsite submissions --jsonl` writes what "
+                                      "grade reads")
+                first = False
+                yield decode_record(line, f"{path}:{number}")
     except UnicodeDecodeError:
         raise SourceError(f"{path}: not UTF-8 text") from None
     except OSError as exc:
@@ -83,7 +92,7 @@ def read_sqlite(path: Path) -> Iterator[Record | Problem]:
             if not isinstance(body, str):
                 yield Problem(origin, "body is not JSON text")
                 continue
-            yield _decode(body, origin)
+            yield decode_record(body, origin)
     finally:
         connection.close()
 
