@@ -13,7 +13,6 @@ import time
 import uuid
 
 import httpx
-import pytest
 
 from generator.collect.payload import canonical
 from generator.collect.storage import open_storage

@@ -188,3 +188,11 @@ def test_payloads_captured_from_the_chromium_runtime_grade_cleanly():
     long_ = rows[("long", "long-1")]  # an interim and a final payload: one row, from the final
     assert len(long_.origins) == 1
     assert sum(1 for r in recs if r.payload["attendee_identifier"] == "long-1") == 2
+
+
+def test_exam_id_of_the_wrong_type_is_a_problem_not_a_crash():
+    from generator.results.grade import grade
+    from generator.results.sources import Record
+    result = grade({}, [Record("x.jsonl:1", {"schema": 1, "kind": "final", "submission_id": "s",
+                                             "exam_id": ["not", "text"]})])
+    assert [str(p) for p in result.problems] == ["x.jsonl:1: unknown exam ['not', 'text'] (no answer key)"]

@@ -1,0 +1,100 @@
+"""Faults, on both databases: the service killed with SIGKILL during 2,000 concurrent submissions
+loses none it acknowledged, and the pages' retries store the rest; two instances on one
+PostgreSQL database behave as one (no duplicate rows, each rating fetched once)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+import uuid
+
+import httpx
+
+from .conftest import TOKEN, stored, wait_for
+from .test_service import fresh, rated
+
+HEADERS = {"Content-Type": "application/json"}
+
+
+async def _send(targets: list[tuple[str, str, bytes]], on_answer=None, connections: int = 100) -> list[int | None]:
+    """POST every (base, path, body), `connections` at a time; each answer's status, None for a
+    failed request. (The semaphore keeps httpx's own queue short: it grows slow when long.)"""
+    gate = asyncio.Semaphore(connections)
+    async with httpx.AsyncClient(limits=httpx.Limits(max_connections=connections), timeout=20) as client:
+        async def one(base: str, path: str, body: bytes) -> int | None:
+            try:
+                async with gate:
+                    response = await client.post(base + path, content=body, headers=HEADERS)
+            except httpx.HTTPError:
+                return None
+            if on_answer is not None:
+                on_answer(body, response)
+            return response.status_code
+
+        return await asyncio.gather(*(one(*target) for target in targets))
+
+
+def test_kill_9_during_concurrent_submissions_loses_no_acknowledged_one(db, start):
+    first = start(db)
+    submissions = [fresh() for _ in range(2000)]
+    acknowledged: dict[str, str] = {}
+
+    def on_answer(body: bytes, response: httpx.Response) -> None:
+        if 200 <= response.status_code < 300:
+            acknowledged[json.loads(body)["submission_id"]] = response.json()["receipt"]
+            if len(acknowledged) == 500:
+                first.process.kill()  # SIGKILL, with requests in flight
+
+    asyncio.run(_send([(first.base, "/submissions", json.dumps(p).encode()) for p in submissions], on_answer))
+    first.process.wait(10)
+    assert 500 <= len(acknowledged) < len(submissions)
+    second = start(db)
+    for _ in range(5):  # the pages retry what was not acknowledged
+        missing = [p for p in submissions if p["submission_id"] not in acknowledged]
+        if not missing:
+            break
+        asyncio.run(_send([(second.base, "/submissions", json.dumps(p).encode()) for p in missing], on_answer))
+    assert len(acknowledged) == len(submissions)
+    again = second.submit(submissions[0])  # acknowledged before the kill: still the same one
+    assert (again.status_code, again.json()["receipt"]) == (200, acknowledged[submissions[0]["submission_id"]])
+    storage = stored(db)
+    try:
+        rows = storage.rows()
+    finally:
+        storage.close()
+    ids = [json.loads(r.body)["submission_id"] for r in rows]
+    assert len(ids) == len(set(ids)) == len(submissions)  # every one stored, exactly once
+    by_id = {json.loads(r.body)["submission_id"]: r.body for r in rows}
+    for p in submissions:
+        assert json.loads(by_id[p["submission_id"]]) == p
+    if not db.startswith("postgresql://"):
+        with sqlite3.connect(db) as connection:
+            assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_two_instances_on_one_postgresql_database_behave_as_one(postgres, start, fake_api, api_env):
+    db = postgres.database(f"two_{uuid.uuid4().hex[:8]}")
+    one, two = start(db, env=api_env), start(db, env=api_env)
+    submissions = [fresh() for _ in range(1000)]
+    sessions = [str(uuid.uuid4()) for _ in range(20)]
+    for number, session in enumerate(sessions):
+        fake_api.add_session(session, str(number), rating="low", pending_reads=number % 2)
+    targets = [(service.base, "/submissions", json.dumps(p).encode()) for p in submissions for service in (one, two)]
+    targets += [(service.base, f"/proview/callback/{TOKEN}", json.dumps(
+        {"session_uuid": s, "external_id": "x", "message": "done"}).encode()) for s in sessions for service in (one, two)]
+    statuses = asyncio.run(_send(targets))
+    submitted = statuses[:len(submissions) * 2]
+    assert sorted(set(submitted)) == [200, 201] and submitted.count(201) == len(submissions)
+    assert set(statuses[len(submitted):]) == {200}
+    storage = stored(db)
+    try:
+        ids = [json.loads(r.body)["submission_id"] for r in storage.rows()]
+        assert len(ids) == len(set(ids)) == len(submissions)
+        assert storage.conflicts() == []
+        assert all(c["times_received"] == 2 for c in storage.callbacks())
+    finally:
+        storage.close()
+    wait_for(lambda: all(rated(db, s, "low") for s in sessions), timeout=20)
+    for number, session in enumerate(sessions):  # once, or twice when the first answer was "pending"
+        assert fake_api.count("GET", f"/v1/sessions/{session}") == 1 + number % 2, session
