@@ -5,6 +5,7 @@ PostgreSQL database behave as one (no duplicate rows, each rating fetched once).
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import sqlite3
 import uuid
@@ -35,6 +36,12 @@ async def _send(targets: list[tuple[str, str, bytes]], on_answer=None, connectio
         return await asyncio.gather(*(one(*target) for target in targets))
 
 
+def send(targets: list[tuple[str, str, bytes]], on_answer=None) -> list[int | None]:
+    """_send on a thread of its own: the session's Playwright (sync API) may own this thread's loop."""
+    with concurrent.futures.ThreadPoolExecutor(1) as executor:
+        return executor.submit(lambda: asyncio.run(_send(targets, on_answer))).result()
+
+
 def test_kill_9_during_concurrent_submissions_loses_no_acknowledged_one(db, start):
     first = start(db)
     submissions = [fresh() for _ in range(2000)]
@@ -46,7 +53,7 @@ def test_kill_9_during_concurrent_submissions_loses_no_acknowledged_one(db, star
             if len(acknowledged) == 500:
                 first.process.kill()  # SIGKILL, with requests in flight
 
-    asyncio.run(_send([(first.base, "/submissions", json.dumps(p).encode()) for p in submissions], on_answer))
+    send([(first.base, "/submissions", json.dumps(p).encode()) for p in submissions], on_answer)
     first.process.wait(10)
     assert 500 <= len(acknowledged) < len(submissions)
     second = start(db)
@@ -54,7 +61,7 @@ def test_kill_9_during_concurrent_submissions_loses_no_acknowledged_one(db, star
         missing = [p for p in submissions if p["submission_id"] not in acknowledged]
         if not missing:
             break
-        asyncio.run(_send([(second.base, "/submissions", json.dumps(p).encode()) for p in missing], on_answer))
+        send([(second.base, "/submissions", json.dumps(p).encode()) for p in missing], on_answer)
     assert len(acknowledged) == len(submissions)
     again = second.submit(submissions[0])  # acknowledged before the kill: still the same one
     assert (again.status_code, again.json()["receipt"]) == (200, acknowledged[submissions[0]["submission_id"]])
@@ -83,7 +90,7 @@ def test_two_instances_on_one_postgresql_database_behave_as_one(postgres, start,
     targets = [(service.base, "/submissions", json.dumps(p).encode()) for p in submissions for service in (one, two)]
     targets += [(service.base, f"/proview/callback/{TOKEN}", json.dumps(
         {"session_uuid": s, "external_id": "x", "message": "done"}).encode()) for s in sessions for service in (one, two)]
-    statuses = asyncio.run(_send(targets))
+    statuses = send(targets)
     submitted = statuses[:len(submissions) * 2]
     assert sorted(set(submitted)) == [200, 201] and submitted.count(201) == len(submissions)
     assert set(statuses[len(submitted):]) == {200}
