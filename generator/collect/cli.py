@@ -41,7 +41,7 @@ def collect() -> None:
               metavar="URL", help="A SQLite file, or a postgresql:// URL for several instances.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True)
-@click.option("--origin", "origins", multiple=True, metavar="ORIGIN",
+@click.option("--origin", "origins", multiple=True, metavar="ORIGIN", envvar="EXAMSITE_ORIGINS", show_envvar=True,
               help="An origin whose pages may POST submissions (repeatable) [default: the origin of "
                    "site.base_url in --config].")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default="exams.yaml",
@@ -53,7 +53,8 @@ def collect() -> None:
                    "--callback-url-file].")
 @click.option("--callback-url-file", type=click.Path(dir_okay=False, path_type=Path), default=URL_FILE,
               show_default=True, help="Where a new callback URL is written (mode 0600); it is never logged.")
-@click.option("--keys", "keys_dir", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--keys", "keys_dir", type=click.Path(file_okay=False, path_type=Path), envvar="EXAMSITE_KEYS",
+              show_envvar=True,
               help="The private keys/ folder: refuse submissions for exams and questions it does not have.")
 @click.option("--env", "environment", type=click.Choice(sorted(ENVIRONMENTS)), default="prod", show_default=True,
               help="Proview environment for ratings; PROVIEW_AUTH_URL / PROVIEW_API_URL override its hosts.")
