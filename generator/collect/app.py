@@ -127,7 +127,7 @@ async def submissions(request: Request) -> Response:
     if isinstance(checked, list):
         return _refuse(400, "not a submission payload (docs/page-contract.md)", cors, problems=checked)
     try:
-        stored = await run_in_threadpool(storage.add_submission, checked)
+        stored = await storage.store_submission(checked)
     except StoreError as exc:
         LOG.error("submission %s not stored: %s", checked.submission_id, exc)
         return _refuse(503, "could not store the submission; try again", cors)

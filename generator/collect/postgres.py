@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any, Mapping
 
+import anyio.to_thread
 import psycopg
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
@@ -91,6 +92,9 @@ class PostgresStorage:
                 return Stored(Outcome.CONFLICT, "sha256:" + digest)
         except (psycopg.Error, PoolTimeout) as exc:
             raise StoreError(f"{self.location}: {_reason(exc)}") from None
+
+    async def store_submission(self, submission: Any) -> Stored:
+        return await anyio.to_thread.run_sync(self.add_submission, submission)
 
     def add_callback(self, callback: Callback) -> bool:
         now = utc_now()

@@ -72,11 +72,10 @@ class HeaderTimeoutProtocol(H11Protocol):
         if self.cycle is not None and self.cycle is not self._timed_cycle:
             self._timed_cycle = self.cycle  # a whole request line and headers arrived
             self._disarm()
-
-    def on_response_complete(self) -> None:
-        super().on_response_complete()
-        if not self.transport.is_closing():
-            self._arm()  # the next request on this connection gets the same time
+        elif self._header_timer is None and (self.cycle is None or self.cycle.response_complete):
+            # The first bytes of the next request on a kept-alive connection (until then, the
+            # keep-alive timeout governs the idle connection).
+            self._arm()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()

@@ -11,6 +11,7 @@ Callbacks and ratings use generator/results/store.py, the same tables `ratings f
 
 from __future__ import annotations
 
+import asyncio
 import os
 import queue
 import sqlite3
@@ -63,10 +64,13 @@ class _Writer:
         self._thread.start()
         self._path = path
 
-    def call(self, work: Callable[[sqlite3.Connection], T]) -> T:
+    def enqueue(self, work: Callable[[sqlite3.Connection], T]) -> "Future[T]":
         future: Future = Future()
         self._queue.put((work, future))
-        return future.result()
+        return future
+
+    def call(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        return self.enqueue(work).result()
 
     def close(self) -> None:
         self._queue.put(None)
@@ -172,11 +176,14 @@ class SqliteStorage:
         finally:
             connection.close()
 
-    def _write(self, work: Callable[[sqlite3.Connection], T]) -> T:
+    def _writer_now(self) -> _Writer:
         with self._lock:  # the writer starts with the first write: readers never need one
             if self._writer is None:
                 self._writer = _Writer(self.path)
-        return self._writer.call(work)
+            return self._writer
+
+    def _write(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        return self._writer_now().call(work)
 
     def _read(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
         try:
@@ -190,6 +197,10 @@ class SqliteStorage:
 
     def add_submission(self, submission: Any) -> Stored:
         return self._write(_add_submission(submission, received_now()))
+
+    async def store_submission(self, submission: Any) -> Stored:
+        # Straight from the event loop to the writer and back: no worker thread waits in between.
+        return await asyncio.wrap_future(self._writer_now().enqueue(_add_submission(submission, received_now())))
 
     def add_callback(self, callback: Callback) -> bool:
         new = self._results.add_callback(callback)
