@@ -339,3 +339,13 @@ def test_a_weak_token_missing_credentials_and_a_bad_origin_are_clear_errors(tmp_
     bad_origin = runner.invoke(main, ["collect", "serve", "--db", db, "--no-fetch", "--origin", "https://x.edu/path"])
     assert bad_origin.exit_code == 1 and "is not an origin" in bad_origin.stderr
     assert "Traceback" not in weak.output + missing.output + bad_origin.output
+
+
+def test_the_default_origin_is_that_of_the_sites_base_url(tmp_path, start):
+    from .conftest import REPO
+
+    running = start(str(tmp_path / "collect.sqlite"), "--config", str(REPO / "exams.yaml"), origins=())
+    wait_for(lambda: "origins allowed: https://exams.example.edu;" in running.output())
+    preflight = running.post("/submissions", method="OPTIONS", headers={
+        "Origin": "https://exams.example.edu", "Access-Control-Request-Method": "POST"})
+    assert preflight.headers["access-control-allow-origin"] == "https://exams.example.edu"
