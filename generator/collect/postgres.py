@@ -25,6 +25,7 @@ from .storage import Job, Outcome, Row, Stored, redact
 
 MIGRATION_LOCK = 0x6578616D  # pg_advisory_xact_lock key: "exam"
 POOL_WAIT = 10.0  # seconds a request waits for a free connection before it is answered 503
+HEALTH_WAIT = 2.0
 
 
 def _text(value: Any) -> str | None:
@@ -182,9 +183,11 @@ class PostgresStorage:
 
     def healthy(self) -> bool:
         try:
-            self._run("SELECT 1")
+            # A short wait: a health check must answer before the load balancer gives up on it.
+            with self._pool.connection(timeout=HEALTH_WAIT) as connection:
+                connection.execute("SELECT 1")
             return True
-        except StoreError:
+        except (psycopg.Error, PoolTimeout):
             return False
 
     def close(self) -> None:

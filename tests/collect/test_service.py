@@ -349,3 +349,18 @@ def test_the_default_origin_is_that_of_the_sites_base_url(tmp_path, start):
     preflight = running.post("/submissions", method="OPTIONS", headers={
         "Origin": "https://exams.example.edu", "Access-Control-Request-Method": "POST"})
     assert preflight.headers["access-control-allow-origin"] == "https://exams.example.edu"
+
+
+def test_healthz_is_503_while_postgresql_refuses_connections(postgres, start):
+    import psycopg
+
+    db = postgres.database(f"health_{uuid.uuid4().hex[:8]}")
+    running = start(db)
+    name = db.rsplit("/", 1)[1]
+    with psycopg.connect(postgres.url, autocommit=True) as admin:
+        admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
+        assert running.post("/healthz", method="GET", headers={}).status_code == 503
+        admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+    wait_for(lambda: running.post("/healthz", method="GET", headers={}).status_code == 200)
+    assert "Traceback" not in running.output()
