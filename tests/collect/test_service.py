@@ -60,6 +60,20 @@ def rated(db: str, session_uuid: str, value: str) -> bool:
     return row is not None and row.final_rating == value
 
 
+def stored_rating(db: str, session_uuid: str) -> tuple:
+    """(status, timestamps, system_info, fetched_at) as stored, on either database."""
+    query = "SELECT status, timestamps, system_info, fetched_at FROM ratings WHERE session_uuid = "
+    if db.startswith("postgresql://"):
+        import psycopg
+
+        with psycopg.connect(db) as connection:
+            return connection.execute(query + "%s", (session_uuid,)).fetchone()
+    import sqlite3
+
+    with sqlite3.connect(db) as connection:
+        return connection.execute(query + "?", (session_uuid,)).fetchone()
+
+
 def raw(service, data: bytes, wait: float = 5.0) -> bytes:
     """Send bytes on a new connection; the answer's head (or b"" when the connection closes)."""
     with socket.create_connection((service.host, service.port), timeout=wait) as sock:
@@ -215,6 +229,9 @@ def test_callback_sent_three_times_is_stored_once_and_rated_once(service, module
     storage.close()
     assert (callback["external_id"], callback["message"], callback["times_received"]) == (
         "5506693", "Session Has Been Terminated", 3)
+    status, timestamps, system_info, fetched_at = stored_rating(service.db, uuid_)
+    assert status == "completed" and json.loads(timestamps) == {"session_started_at": "2022-05-05T11:38:26.231Z"}
+    assert json.loads(system_info)["os"] == "Linux" and fetched_at.endswith("Z")
     time.sleep(0.2)
     assert module_api.count("GET", f"/v1/sessions/{uuid_}") == 1  # fetched once, not once per repeat
     wait_for(lambda: f"rating {uuid_}: high" in service.output())
