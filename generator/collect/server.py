@@ -3,7 +3,9 @@
 uvicorn has no timeout for a request's line and headers: a client that connects and then sends
 a byte now and then would hold a connection, and a place under `limit_concurrency`, forever
 (3,000 such connections starved the old receiver). `HeaderTimeoutProtocol` closes a connection
-whose request has not fully arrived within `Limits.header_seconds`.
+whose request line and headers have not arrived within `Limits.header_seconds` of its opening, or,
+on a kept-alive connection, of the next request's first byte (an idle kept-alive connection is
+closed by uvicorn's keep-alive timeout). A slow body is the application's (`Limits.body_seconds`).
 """
 
 from __future__ import annotations
