@@ -104,10 +104,10 @@ class _Writer:
             for work, _ in batch:
                 results.append(work(self._connection))
             self._connection.execute("COMMIT")
-        except sqlite3.Error as exc:
+        except Exception as exc:  # whatever it is, every waiting request must hear of it
             if self._connection.in_transaction:
                 self._connection.execute("ROLLBACK")
-            error = StoreError(f"{self._path}: {exc}")
+            error = StoreError(f"{self._path}: {exc}") if isinstance(exc, sqlite3.Error) else exc
             for _, future in batch:
                 future.set_exception(error)
             return
