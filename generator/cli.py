@@ -9,6 +9,7 @@ import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable, NoReturn
+from urllib.parse import urlsplit
 
 import click
 
@@ -84,24 +85,57 @@ def _report(run: Callable[[], Summary], verb: str, *, as_json: bool, quiet: bool
 
 
 class _Commands(click.Group):
-    """The command group. The results toolset loads only when one of its commands is asked for,
-    so a build does not pay for importing it."""
+    """The command group. The results toolset and the collect service load only when one of their
+    commands is asked for, so a build does not pay for importing them."""
 
-    RESULTS = ("grade", "callbacks", "ratings", "report")
+    RESULTS = ("grade", "ratings", "report")
+    COLLECT = ("collect",)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(set(super().list_commands(ctx)) | set(self.RESULTS))
+        return sorted(set(super().list_commands(ctx)) | set(self.RESULTS) | set(self.COLLECT))
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name in self.RESULTS and name not in self.commands:
-            from .results.cli import COMMANDS
+            from generator.results.cli import COMMANDS
 
             for command in COMMANDS:
+                self.add_command(command)
+        if name in self.COLLECT and name not in self.commands:
+            from generator.collect.cli import COMMANDS as COLLECT_COMMANDS
+
+            for command in COLLECT_COMMANDS:
                 self.add_command(command)
         return super().get_command(ctx, name)
 
 
-@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
+class _Wiring:
+    """The root context's object: what the results and collect commands need from packages they
+    may not import (results must not import collect; collect must not import config)."""
+
+    @staticmethod
+    def open_database(url: str, create: bool):  # type: ignore[no-untyped-def]
+        """The collect store at a postgresql:// URL (SQLite files the results commands open themselves)."""
+        from generator.collect.database import open_storage
+
+        return open_storage(url, create=create, pool_size=2)
+
+    @staticmethod
+    def site_origins(config_path: Path) -> tuple[str, ...]:
+        """The origin the site is published at (exams.yaml's site.base_url), if there is one."""
+        if not config_path.is_file():
+            return ()
+        diagnostics = Diagnostics()
+        config = load_config(config_path, None, diagnostics)
+        if config is None:
+            for diagnostic in diagnostics.items:
+                click.echo(str(diagnostic), err=True)
+            click.echo("error: fix the site configuration, or name the allowed origins with --origin", err=True)
+            sys.exit(1)
+        parts = urlsplit(config.base_url)
+        return (f"{parts.scheme}://{parts.netloc}",) if parts.netloc else ()
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"], "obj": _Wiring()})
 @click.version_option(__version__, prog_name="examsite")
 def main() -> None:
     """Build proctored exam sites (Talview Proview) from YAML and Markdown."""
@@ -205,26 +239,51 @@ def serve_command(config_path: Path, env: str | None, host: str, allow_network: 
 
 @main.command("submissions")
 @CONFIG
-@click.option("--db", "database", type=click.Path(dir_okay=False, path_type=Path),
-              help="The preview's submissions file [default: .examsite/submissions.sqlite beside exams.yaml].")
+@click.option("--db", "database", metavar="URL",
+              help="The preview's submissions file, or the collect service's database (a SQLite file or a "
+                   "postgresql:// URL) [default: .examsite/submissions.sqlite beside exams.yaml].")
 @JSON
-def submissions_command(config_path: Path, database: Path | None, as_json: bool) -> None:
-    """List what `examsite serve`'s local endpoint received."""
-    from generator.preview.submissions import SubmissionStore, default_database
+@click.option("--jsonl", "as_jsonl", is_flag=True,
+              help="Print the payloads as JSON Lines, one per line, exactly as `examsite grade` reads them.")
+def submissions_command(config_path: Path, database: str | None, as_json: bool, as_jsonl: bool) -> None:
+    """List what `examsite serve`'s local endpoint (or `examsite collect serve`) received."""
+    from generator.preview.submissions import SubmissionStore, default_database, is_url
 
-    path = database or default_database(config_path)
+    location = database or str(default_database(config_path))
     try:
-        rows = SubmissionStore(path).all()
+        if is_url(location):
+            rows = _collected(click.get_current_context().find_root().obj, location)
+        else:
+            rows = SubmissionStore(Path(location)).all()
     except ExamsiteError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(1)
+    if as_jsonl:
+        for submission in rows:
+            click.echo(submission.jsonl())
+        return
     if as_json:
         click.echo(json.dumps([{"id": s.id, "received_at": s.received_at, "payload": s.payload} for s in rows],
                               indent=2))
         return
     for submission in rows:
         click.echo(submission.line())
-    click.echo(f"{len(rows)} submission(s) in {path}")
+    click.echo(f"{len(rows)} submission(s) in {location}")
+
+
+def _collected(wiring: _Wiring, url: str) -> list:  # type: ignore[type-arg]
+    """The submissions in the collect service's PostgreSQL database."""
+    from generator.preview.submissions import StoreError, Submission
+    from generator.results.store import StoreError as DatabaseError
+
+    try:
+        storage = wiring.open_database(url, create=False)
+        try:
+            return [Submission(row.id, row.received_at, row.body) for row in storage.rows()]
+        finally:
+            storage.close()
+    except DatabaseError as error:
+        raise StoreError(str(error)) from None
 
 
 LINKS_VALID_DAYS = 14

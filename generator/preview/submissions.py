@@ -21,6 +21,11 @@ SCHEMA = ("CREATE TABLE IF NOT EXISTS submissions "
           "(id INTEGER PRIMARY KEY, received_at TEXT, body TEXT)")
 
 
+def is_url(location: str) -> bool:
+    """A PostgreSQL database of the collect service, rather than a SQLite file."""
+    return location.startswith(("postgresql://", "postgres://"))
+
+
 def default_database(config_path: Path) -> Path:
     """Beside exams.yaml, as output/ and keys/ are."""
     return config_path.parent / DEFAULT_PATH
@@ -44,6 +49,16 @@ class Submission:
         except ValueError:
             return {}
         return value if isinstance(value, dict) else {}
+
+    def jsonl(self) -> str:
+        """The body as one JSON Lines line that `examsite grade` reads as it reads the row: as
+        stored when it is one line (the collect service stores canonical one-line JSON)."""
+        if "\n" not in self.body and "\r" not in self.body:
+            return self.body
+        try:
+            return json.dumps(json.loads(self.body), ensure_ascii=False)
+        except ValueError:
+            return json.dumps(self.body)  # still one record, still not a payload
 
     def line(self) -> str:
         """One line for `examsite submissions`."""

@@ -1,5 +1,6 @@
-"""Results tooling (issue 6): grade submissions, receive Proview's termination callbacks, fetch
-ratings, and write the instructor's report.
+"""Results tooling (issue 6): grade submissions, fetch Proview ratings, and write the instructor's
+report. (The service receiving submissions and callbacks is generator/collect, which imports this
+package; this package imports nothing else of generator.)
 
     keys.py      keys/<exam-id>.json -> ExamKey
     sources.py   JSON Lines files / the preview's SQLite file -> Records (with their origin)
@@ -10,9 +11,8 @@ ratings, and write the instructor's report.
     export.py    grade rows as CSV (formula-safe) and JSON
     marks.py     the marking sheet for long_text answers, and the marks brought back
     ratings.py   Proview login + session-details client (token cache, 401, retries)
-    store.py     the results database: callbacks and ratings (SQLite)
-    poller.py    fetch ratings into the store; ask again while pending
-    callbacks.py the callback receiver (http.server)
+    store.py     callbacks and ratings in a SQLite file
+    poller.py    fetch one rating into a store; say whether to ask again
     stats.py     item analysis: facility, discrimination, choices picked, Cronbach's alpha (pure)
     report.py    HTML report with an inline-SVG histogram and the item analysis, and its CSV
     cli.py       the click commands; COMMANDS is registered by generator/cli.py

@@ -1,34 +1,39 @@
-"""The results commands: `grade`, `callbacks serve`, `ratings fetch`, `report`.
+"""The results commands: `grade`, `ratings fetch`, `report`.
 
 Thin click wrappers over the library modules; `generator/cli.py` registers `COMMANDS`. Bad input
 ends with `error: ...` on stderr and exit 1, never a traceback. Credentials are read from the
-environment only and never printed; the callback token appears only in the start-up URL.
+environment only and never printed. (Proview's callbacks are received by `examsite collect serve`.)
+
+`--db` names the collect service's database (generator/collect): a SQLite file, opened here, or a
+postgresql:// URL, which this package may not open itself: generator/cli.py passes, as the root
+context's object, `open_database(url, create)` returning the collect storage (its `rows()`,
+`ratings()` and the rating-store methods of store.Store).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, Iterator, NoReturn
 
 import click
 
-from .callbacks import Receiver, TokenError, check_token, make_server, new_token, public_url
 from .export import grades_csv, grades_json
 from .grade import GradeResult, grade as grade_records
-from .keys import KeyFileError, load_keys
+from .keys import KeyFileError, check_build, load_keys
 from .links import SECRET_VARIABLE, LinkSecretError, Secrets, secrets_from_env
 from .marks import MarksError, MarkSheet, check_marks, marking_sheet, read_marks
-from .poller import RatingPoller, fetch_and_store
+from .poller import fetch_and_store
 from .ratings import ENVIRONMENTS, ApiSettings, ConfigError, RatingsClient
 from .report import LinkTemplateError, build_report, check_link_template, write_report
-from .sources import SourceError, read_sources
-from .store import Store, StoreError, open_existing, utc_now
+from .sources import Problem, Record, SourceError, decode_record, read_sources, read_sqlite
+from .store import RatingRow, Store, StoreError, open_existing, utc_now
 
-DB = click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
-                  default="results.sqlite", show_default=True, help="The results database (SQLite).")
+DB = click.option("--db", "db_url", metavar="URL", default="collect.sqlite", show_default=True,
+                  help="The collect service's database: a SQLite file or a postgresql:// URL.")
 ENV = click.option("--env", "environment", type=click.Choice(sorted(ENVIRONMENTS)), default="prod",
                    show_default=True, help="Proview environment; PROVIEW_AUTH_URL / PROVIEW_API_URL "
                                            "override its hosts.")
@@ -45,8 +50,8 @@ def fail(message: str) -> NoReturn:
     sys.exit(1)
 
 
-def _log(line: str) -> None:
-    click.echo(f"[{utc_now()}] {line}", err=True)
+def is_url(text: str) -> bool:
+    return text.startswith(("postgresql://", "postgres://"))
 
 
 LINK_SECRET_ENV = click.option(
@@ -54,6 +59,8 @@ LINK_SECRET_ENV = click.option(
     help=f"Grade only submissions whose launch-link token is valid, checked with the secret in the "
          f"environment variable NAME (and NAME_<ID> for rotated keys) [default: {SECRET_VARIABLE}, "
          "when it is set].")
+MANIFEST = click.option("--manifest", "manifest_path", type=click.Path(dir_okay=False, path_type=Path),
+                        help="The manifest.json of the published pages: refuse keys written by another build.")
 MARKS = click.option("--marks", "marks_path", type=click.Path(dir_okay=False, path_type=Path),
                      help="A marking sheet (from --marking-sheet) with the marks for long_text answers.")
 
@@ -87,14 +94,76 @@ def fail_all(problems: list[str]) -> NoReturn:
     sys.exit(1)
 
 
-def _grade(keys_dir: Path, sources: list[Path], secret_env: str | None = None,
-           marks_path: Path | None = None) -> tuple[dict, GradeResult]:
+@contextlib.contextmanager
+def _postgres(url: str, create: bool) -> Iterator[Any]:
+    storage = click.get_current_context().find_root().obj.open_database(url, create)
+    try:
+        yield storage
+    finally:
+        storage.close()
+
+
+def _has_submissions(path: Path) -> bool:
+    """A collect (or preview) SQLite file, rather than a database of ratings only."""
+    import sqlite3
+
+    try:
+        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            return bool(connection.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'submissions'").fetchall())
+        finally:
+            connection.close()
+    except sqlite3.Error:
+        return False
+
+
+def db_records(db_url: str, required: bool = True) -> tuple[list[Record], list[Problem]]:
+    """The submissions stored in the collect database; with `required=False`, none from a
+    database that has no submissions table (one made by `ratings fetch`)."""
+    if is_url(db_url):
+        with _postgres(db_url, create=False) as storage:
+            items = [decode_record(row.body, f"{storage.location}#submissions.id={row.id}")
+                     for row in storage.rows()]
+    else:
+        path = Path(db_url)
+        if not path.is_file():
+            raise SourceError(f"{path}: no such database")
+        items = list(read_sqlite(path)) if required or _has_submissions(path) else []
+    return ([i for i in items if isinstance(i, Record)], [i for i in items if isinstance(i, Problem)])
+
+
+def db_ratings(db_url: str) -> dict[str, RatingRow]:
+    if is_url(db_url):
+        with _postgres(db_url, create=False) as storage:
+            return storage.ratings()
+    return open_existing(Path(db_url)).ratings()
+
+
+@contextlib.contextmanager
+def rating_store(db_url: str) -> Iterator[Any]:
+    """Where `ratings fetch` stores ratings: store.Store, or the PostgreSQL storage (same methods)."""
+    if is_url(db_url):
+        with _postgres(db_url, create=True) as storage:
+            yield storage
+    else:
+        yield Store(Path(db_url)).initialise()
+
+
+def _grade(keys_dir: Path, sources: list[Path], *, db_url: str | None = None, db_required: bool = True,
+           secret_env: str | None = None, marks_path: Path | None = None,
+           manifest: Path | None = None) -> tuple[dict, GradeResult]:
     secrets = _secrets(secret_env)
     sheet = _marks(marks_path)
     try:
         keys = load_keys(keys_dir)
+        if manifest is not None:
+            check_build(keys_dir, manifest)
         records, unreadable = read_sources(sources)
-    except (KeyFileError, SourceError) as exc:
+        if db_url is not None:
+            stored, bad = db_records(db_url, db_required)
+            records, unreadable = stored + records, bad + unreadable
+    except (KeyFileError, SourceError, StoreError) as exc:
         fail(str(exc))
     result = grade_records(keys, records, secrets=secrets, marks=sheet.marks if sheet else None)
     if sheet is not None:
@@ -116,8 +185,10 @@ def _client(environment: str) -> RatingsClient:
 
 @click.command("grade")
 @KEYS
-@click.argument("sources", nargs=-1, required=True,
-                type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("sources", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--db", "db_url", metavar="URL",
+              help="Also grade the submissions in the collect service's database (a SQLite file or a "
+                   "postgresql:// URL).")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
 @click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Write here instead of standard output.")
@@ -125,13 +196,17 @@ def _client(environment: str) -> RatingsClient:
               help="Exit 1 when any record was not graded or any submission_id conflicts.")
 @LINK_SECRET_ENV
 @MARKS
+@MANIFEST
 @click.option("--marking-sheet", "sheet_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the long_text answers here, with a mark column for a person to fill in.")
-def grade(keys_dir: Path, sources: tuple[Path, ...], fmt: str, out_path: Path | None,
-          strict: bool, link_secret_env: str | None, marks_path: Path | None,
+def grade(keys_dir: Path, sources: tuple[Path, ...], db_url: str | None, fmt: str, out_path: Path | None,
+          strict: bool, link_secret_env: str | None, marks_path: Path | None, manifest_path: Path | None,
           sheet_path: Path | None) -> None:
-    """Grade submissions (JSON Lines files or the preview's SQLite file) with the answer keys."""
-    keys, result = _grade(keys_dir, list(sources), link_secret_env, marks_path)
+    """Grade submissions (JSON Lines files, the preview's SQLite file, --db) with the answer keys."""
+    if not sources and db_url is None:
+        raise click.UsageError("name at least one SOURCES file or a --db")
+    keys, result = _grade(keys_dir, list(sources), db_url=db_url, secret_env=link_secret_env, marks_path=marks_path,
+                          manifest=manifest_path)
     text = grades_csv(result, keys) if fmt == "csv" else grades_json(result)
     outputs = [(out_path, text)] if out_path else []
     if sheet_path is not None:
@@ -153,62 +228,19 @@ def grade(keys_dir: Path, sources: tuple[Path, ...], fmt: str, out_path: Path | 
         sys.exit(1)
 
 
-@click.group("callbacks")
-def callbacks() -> None:
-    """Receive Proview's termination callbacks."""
-
-
-@callbacks.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
-@click.option("--port", type=click.IntRange(0, 65535), default=8787, show_default=True)
-@DB
-@click.option("--token", envvar="EXAMSITE_CALLBACK_TOKEN", show_envvar=True, metavar="TOKEN",
-              help="The secret path segment of the callback URL [default: a new random one].")
-@ENV
-@PENDING_RETRY
-@click.option("--no-fetch", is_flag=True, help="Only store callbacks; fetch no ratings.")
-def serve(host: str, port: int, db_path: Path, token: str | None, environment: str,
-          pending_retry: float, no_fetch: bool) -> None:
-    """Store each callback once, then fetch the session's rating from Proview."""
-    try:
-        token = check_token(token) if token else new_token()
-        store = Store(db_path).initialise()
-    except (TokenError, StoreError) as exc:
-        fail(str(exc))
-    poller = None if no_fetch else RatingPoller(_client(environment), store, pending_retry, _log)
-    receiver = Receiver(store, token, poller, _log)
-    try:
-        server = make_server(host, port, receiver)
-    except OSError as exc:
-        fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
-    if poller is not None:
-        poller.start()
-        for session_uuid, external_id in store.unrated_callbacks():  # left over from a last run
-            poller.submit(session_uuid, external_id)
-    click.echo(f"Receiving Proview termination callbacks at {public_url(server, receiver)}")
-    click.echo(f"Storing callbacks{'' if no_fetch else ' and ratings'} in {db_path}; "
-               "press Ctrl+C to stop.", err=True)
-    sys.stdout.flush()
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
-        if poller is not None:
-            poller.stop()
-
-
 @click.group("ratings")
 def ratings() -> None:
     """Proview ratings of sessions."""
 
 
-def sessions_in(sources: tuple[Path, ...]) -> dict[str, str | None]:
-    """Proview session uuids recorded in submissions, with their session identifiers."""
+def sessions_in(sources: tuple[Path, ...], db_url: str | None = None) -> dict[str, str | None]:
+    """Proview session uuids recorded in submissions (files, or the database's own), with their
+    session identifiers."""
     try:
         records, _unreadable = read_sources(list(sources))
-    except SourceError as exc:
+        if db_url is not None:
+            records = db_records(db_url, required=False)[0] + records
+    except (SourceError, StoreError) as exc:
         fail(str(exc))
     found: dict[str, str | None] = {}
     for record in records:
@@ -224,36 +256,44 @@ def sessions_in(sources: tuple[Path, ...]) -> dict[str, str | None]:
 @click.option("--submissions", "sources", multiple=True,
               type=click.Path(dir_okay=False, path_type=Path),
               help="Also fetch every session recorded in these submissions (JSON Lines or the "
-                   "preview's SQLite file); repeatable.")
+                   "preview's SQLite file); repeatable. Without SESSION_UUIDs or --submissions: "
+                   "every session recorded in the --db's own submissions.")
 @DB
 @ENV
 @PENDING_RETRY
 @click.option("--max-wait", type=click.FloatRange(min=0), default=0, show_default=True,
               metavar="SECONDS", help="Keep asking about pending ratings (every --pending-retry "
                                       "seconds) for at most this long.")
-def fetch(session_uuids: tuple[str, ...], sources: tuple[Path, ...], db_path: Path,
+def fetch(session_uuids: tuple[str, ...], sources: tuple[Path, ...], db_url: str,
           environment: str, pending_retry: float, max_wait: float) -> None:
     """Fetch and store sessions' ratings now, e.g. for callbacks that were missed."""
-    if not session_uuids and not sources:
-        raise click.UsageError("name at least one SESSION_UUID or --submissions file")
     wanted: dict[str, str | None] = {uuid: None for uuid in session_uuids}
-    for uuid, external in sessions_in(sources).items():
+    own = not session_uuids and not sources and (is_url(db_url) or Path(db_url).is_file())
+    for uuid, external in sessions_in(sources, db_url if own else None).items():
         wanted.setdefault(uuid, external)
+    if not wanted:
+        raise click.UsageError("name at least one SESSION_UUID or --submissions file, or a --db "
+                               "whose submissions record Proview sessions")
     client = _client(environment)
     try:
-        store = Store(db_path).initialise()
+        with rating_store(db_url) as store:
+            errors = _fetch_all(client, store, wanted, pending_retry, max_wait)
     except StoreError as exc:
         fail(str(exc))
+    if errors:
+        sys.exit(1)
+
+
+def _fetch_all(client: RatingsClient, store: Any, wanted: dict[str, str | None], pending_retry: float,
+               max_wait: float) -> int:
+    """Fetch every wanted session, asking again about pending ones until `max_wait`; the errors."""
     deadline = time.monotonic() + max_wait
     todo = list(wanted)
     errors = 0
     while todo:
         waiting = []
         for session_uuid in todo:
-            try:
-                outcome = fetch_and_store(client, store, session_uuid, wanted[session_uuid])
-            except StoreError as exc:
-                fail(str(exc))
+            outcome = fetch_and_store(client, store, session_uuid, wanted[session_uuid])
             if outcome.pending and time.monotonic() + pending_retry <= deadline:
                 waiting.append(session_uuid)
                 continue
@@ -262,33 +302,38 @@ def fetch(session_uuids: tuple[str, ...], sources: tuple[Path, ...], db_path: Pa
         todo = waiting
         if todo:
             time.sleep(pending_retry)
-    if errors:
-        sys.exit(1)
+    return errors
 
 
 @click.command("report")
 @KEYS
-@click.option("--submissions", "sources", multiple=True, required=True,
+@click.option("--submissions", "sources", multiple=True,
               type=click.Path(dir_okay=False, path_type=Path),
               help="A JSON Lines file or the preview's SQLite file; repeat for more.")
-@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="The results database with Proview ratings (from `callbacks serve` or "
-                   "`ratings fetch`); without it, no ratings are shown.")
+@click.option("--db", "db_url", metavar="URL",
+              help="The collect service's database (a SQLite file or a postgresql:// URL): its "
+                   "submissions and Proview ratings; without it, no ratings are shown.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default="report", show_default=True)
 @click.option("--session-link", metavar="URL", help="Link each session, e.g. "
               "https://example.com/sessions/{session_uuid}.")
 @LINK_SECRET_ENV
 @MARKS
-def report(keys_dir: Path, sources: tuple[Path, ...], db_path: Path | None, out_dir: Path,
-           session_link: str | None, link_secret_env: str | None, marks_path: Path | None) -> None:
+@MANIFEST
+def report(keys_dir: Path, sources: tuple[Path, ...], db_url: str | None, out_dir: Path,
+           session_link: str | None, link_secret_env: str | None, marks_path: Path | None,
+           manifest_path: Path | None) -> None:
     """Write a static HTML report (scores, ratings, score chart, item analysis) and its CSV."""
+    if not sources and db_url is None:
+        raise click.UsageError("name a --db or at least one --submissions file")
     try:
         link = check_link_template(session_link) if session_link else None
-        known = open_existing(db_path).ratings() if db_path else {}
+        known = db_ratings(db_url) if db_url else {}
     except (LinkTemplateError, StoreError) as exc:
         fail(str(exc))
-    keys, result = _grade(keys_dir, list(sources), link_secret_env, marks_path)
+    # A database of ratings only (from `ratings fetch`) has no submissions: that is not an error.
+    keys, result = _grade(keys_dir, list(sources), db_url=db_url, db_required=False, secret_env=link_secret_env,
+                          marks_path=marks_path, manifest=manifest_path)
     built = build_report(result, known, link, keys=keys)
     try:
         html_path, csv_path = write_report(built, out_dir, utc_now())
@@ -298,4 +343,4 @@ def report(keys_dir: Path, sources: tuple[Path, ...], db_path: Path | None, out_
                f"{len(built.sections)} exam(s)")
 
 
-COMMANDS = [grade, callbacks, ratings, report]
+COMMANDS = [grade, ratings, report]

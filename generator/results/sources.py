@@ -3,10 +3,11 @@
 Two kinds of source:
 
 - JSON Lines: one payload object per line; blank lines are skipped. A record's origin is
-  `FILE:LINE`.
-- The preview server's SQLite file (`examsite serve`). ASSUMPTION, until that server's schema is
-  documented: a table `submissions(id INTEGER PRIMARY KEY, received_at TEXT, body TEXT)` where
-  `body` is the JSON payload as received and `received_at` the server's ISO 8601 time. A record's origin is `FILE#submissions.id=N`.
+  `FILE:LINE`. A file that starts with `[` is a JSON array (`submissions --json`), an error.
+- A SQLite file with a table `submissions(id INTEGER PRIMARY KEY, received_at TEXT, body TEXT)`,
+  `body` being the JSON payload and `received_at` the server's ISO 8601 time: the preview's
+  (`examsite serve`) or the collect service's (generator/collect). A record's origin is
+  `FILE#submissions.id=N`.
 
 A file is taken as SQLite when it starts with SQLite's magic header, whatever its name. Lines or
 rows that are not JSON objects become `Problem`s, never exceptions, so one bad record does not
@@ -44,7 +45,7 @@ class Problem:
         return f"{self.origin}: {self.message}"
 
 
-def _decode(text: str, origin: str, received_at: str | None = None) -> Record | Problem:
+def decode_record(text: str, origin: str, received_at: str | None = None) -> Record | Problem:
     try:
         payload = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -57,9 +58,18 @@ def _decode(text: str, origin: str, received_at: str | None = None) -> Record | 
 def read_jsonl(path: Path) -> Iterator[Record | Problem]:
     try:
         with path.open(encoding="utf-8") as handle:
+            first = True
             for number, line in enumerate(handle, start=1):
-                if line.strip():
-                    yield _decode(line, f"{path}:{number}")
+                if not line.strip():
+                    continue
+                if first and line.lstrip().startswith("["):
+                    # `examsite submissions --json` prints an array; graded line by line, every
+                    # line would be "not valid JSON" and nothing graded, so say what to run.
+                    raise SourceError(f"{path}:{number}: a JSON array, not JSON Lines (one submission "
+                                      "object per line); `examsite submissions --jsonl` writes what "
+                                      "grade reads")
+                first = False
+                yield decode_record(line, f"{path}:{number}")
     except UnicodeDecodeError:
         raise SourceError(f"{path}: not UTF-8 text") from None
     except OSError as exc:
@@ -84,7 +94,7 @@ def read_sqlite(path: Path) -> Iterator[Record | Problem]:
             if not isinstance(body, str):
                 yield Problem(origin, "body is not JSON text")
                 continue
-            yield _decode(body, origin, received_at if isinstance(received_at, str) else None)
+            yield decode_record(body, origin, received_at if isinstance(received_at, str) else None)
     finally:
         connection.close()
 

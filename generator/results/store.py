@@ -1,4 +1,5 @@
-"""The results database (SQLite, `--db`, default results.sqlite).
+"""The results tables in a SQLite file: callbacks and ratings (the collect service's database,
+`--db`, default collect.sqlite, holds them beside the submissions; generator/collect/migrations.py).
 
 Tables:
 
@@ -9,7 +10,7 @@ Tables:
   `*_at` field of the session details), `system_info` (JSON), `fetched_at`, and `error` (the last
   failed fetch, NULL after a good one).
 
-Every call opens its own short connection, so the receiver's threads never share one.
+Every call opens its own short connection, so threads never share one.
 """
 
 from __future__ import annotations

@@ -1,19 +1,13 @@
-"""The results commands end to end: grade, ratings fetch, callbacks serve (as a process), report."""
+"""The results commands end to end: grade, ratings fetch, report. (`collect serve`, which receives
+Proview's callbacks: tests/collect.)"""
 
 from __future__ import annotations
 
 import csv
-import http.client
 import io
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
 from html import unescape
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from click.testing import CliRunner
 
@@ -21,6 +15,8 @@ from generator.cli import main
 from generator.results.store import Store
 
 from .helpers import payload, write_jsonl, write_keys
+
+REPO = Path(__file__).resolve().parents[2]
 
 ROOT = Path(__file__).resolve().parents[2]
 UUID = "f46bd560-53f6-11eb-b441-492a960aa0ba"
@@ -56,6 +52,16 @@ def test_grade_json_to_file_and_csv_formula_guard(tmp_path):
     assert data["rows"][0]["points"] == 4.0 and data["rows"][0]["parts_missing"] == [2]
     text = run(["grade", "--keys", str(keys), str(subs)]).stdout
     assert "'=HYPERLINK" in text
+
+
+def test_a_json_array_is_an_error_not_a_silent_success(tmp_path):
+    """`examsite submissions --json` prints an array; grading it used to warn line by line and exit 0."""
+    keys = write_keys(tmp_path / "keys")
+    array = tmp_path / "subs.json"
+    array.write_text(json.dumps([{"id": 1, "payload": payload(1)}], indent=2))
+    result = run(["grade", "--keys", str(keys), str(array)])
+    assert result.exit_code == 1
+    assert f"{array}:1: a JSON array, not JSON Lines" in result.stderr and "--jsonl" in result.stderr
 
 
 def test_bad_input_is_one_clear_error_without_traceback(tmp_path):
@@ -94,69 +100,6 @@ def test_ratings_fetch_needs_credentials_from_the_environment(tmp_path):
     result = run(["ratings", "fetch", UUID, "--db", str(tmp_path / "r.sqlite")], env=env)
     assert result.exit_code == 1
     assert "PROVIEW_USERNAME, PROVIEW_PASSWORD, PROVIEW_APP_ID" in result.stderr
-
-
-def _start_serve(tmp_path, api_env, *extra):
-    env = {**os.environ, **api_env, "PYTHONUNBUFFERED": "1"}
-    env.pop("EXAMSITE_CALLBACK_TOKEN", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "generator", "callbacks", "serve", "--port", "0", "--env", "dev",
-         "--db", str(tmp_path / "results.sqlite"), "--pending-retry", "0.05", *extra],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    line = process.stdout.readline()
-    assert line.startswith("Receiving Proview termination callbacks at http://127.0.0.1:"), line
-    return process, line.split(" at ", 1)[1].strip(), line
-
-
-def _stop(process):
-    process.send_signal(signal.SIGINT)
-    out, err = process.communicate(timeout=10)
-    return out, err
-
-
-def test_serve_process_stores_a_callback_and_its_rating(tmp_path, fake_api, api_env):
-    fake_api.add_session(UUID, "5506693", rating="medium", pending_reads=1)
-    left_over = "0b0d9a1e-0000-4000-8000-00000000000f"  # stored by an earlier run, never rated
-    fake_api.add_session(left_over, "77", rating="low")
-    from generator.results.store import Callback
-    Store(tmp_path / "results.sqlite").initialise().add_callback(Callback(left_over, "77", "done"))
-    token = "Given_Token_0123456789"
-    process, url, first_line = _start_serve(tmp_path, api_env, "--token", token)
-    try:
-        assert url.endswith(f"/proview/callback/{token}")
-        parts = urlsplit(url)
-        body = json.dumps({"session_uuid": UUID, "external_id": "5506693", "message": "done"})
-        for _ in range(3):
-            conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=5)
-            conn.request("POST", parts.path, body, {"Content-Type": "application/json"})
-            assert conn.getresponse().status == 200
-            conn.close()
-        store = Store(tmp_path / "results.sqlite")
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and (store.ratings().get(UUID) is None
-                                               or store.ratings()[UUID].final_rating != "medium"):
-            time.sleep(0.02)
-        assert store.ratings()[UUID].final_rating == "medium"
-        assert store.ratings()[left_over].final_rating == "low"  # resumed at start
-        assert len(store.callbacks()) == 2
-    finally:
-        out, err = _stop(process)
-    assert token in first_line and token not in out + err  # only in the start-up URL
-    for secret in (fake_api.password, fake_api.app_id, fake_api.username):
-        assert secret not in out + err
-    assert "rating " + UUID + ": medium" in err
-
-
-def test_serve_makes_a_token_when_none_is_given(tmp_path, fake_api, api_env):
-    process, url, _ = _start_serve(tmp_path, api_env, "--no-fetch")
-    _stop(process)
-    token = url.rsplit("/", 1)[1]
-    assert len(token) >= 16 and token.replace("-", "").replace("_", "").isalnum()
-
-
-def test_serve_refuses_a_weak_token(tmp_path):
-    result = run(["callbacks", "serve", "--token", "abc", "--db", str(tmp_path / "r.sqlite")])
-    assert result.exit_code == 1 and "callback token must be 16 to 128" in result.stderr
 
 
 def _report_fixture(tmp_path):
@@ -227,3 +170,29 @@ def test_two_commands_from_submissions_to_a_report_with_ratings(tmp_path, fake_a
 def test_ratings_fetch_needs_something_to_fetch(tmp_path):
     result = run(["ratings", "fetch", "--db", str(tmp_path / "r.sqlite")])
     assert result.exit_code == 2 and "SESSION_UUID or --submissions" in result.output
+
+
+def test_grade_refuses_keys_of_another_build_than_the_manifests(tmp_path):
+    """The keys folder names the manifest it was published with: grading pages of one build with
+    the keys of another (say, a build killed between the two) is refused."""
+    import shutil
+
+    from generator.build.run import build
+
+    site = tmp_path / "site"
+    site.mkdir()
+    shutil.copy(REPO / "exams.yaml", site / "exams.yaml")
+    shutil.copytree(REPO / "exams", site / "exams")
+    build(site / "exams.yaml", None, site / "output", site / "keys")
+    empty = tmp_path / "none.jsonl"
+    empty.write_text("")
+    manifest = site / "output" / "manifest.json"
+    ok = CliRunner().invoke(main, ["grade", "--keys", str(site / "keys"), "--manifest", str(manifest), str(empty)])
+    assert ok.exit_code == 0, ok.output
+    other = tmp_path / "other-manifest.json"
+    other.write_bytes(manifest.read_bytes().replace(b'"generator"', b'"generator" ', 1))
+    refused = CliRunner().invoke(main, ["grade", "--keys", str(site / "keys"), "--manifest", str(other), str(empty)])
+    assert refused.exit_code == 1 and "holds the keys of another build" in refused.output, refused.output
+    (site / "keys" / "BUILD").unlink()
+    unnamed = CliRunner().invoke(main, ["grade", "--keys", str(site / "keys"), "--manifest", str(manifest), str(empty)])
+    assert unnamed.exit_code == 1 and "do not say which build they belong to" in unnamed.output, unnamed.output

@@ -202,3 +202,11 @@ def test_a_question_type_without_a_grading_rule_is_an_error_for_that_record():
     (problem,) = result.problems
     assert problem.origin == "subs.jsonl:1"
     assert problem.message.endswith("question q1: no grading rule for question type 'essay'; not graded")
+
+
+def test_exam_id_of_the_wrong_type_is_a_problem_not_a_crash():
+    from generator.results.grade import grade
+    from generator.results.sources import Record
+    result = grade({}, [Record("x.jsonl:1", {"schema": 1, "kind": "final", "submission_id": "s",
+                                             "exam_id": ["not", "text"]})])
+    assert [str(p) for p in result.problems] == ["x.jsonl:1: unknown exam ['not', 'text'] (no answer key)"]
