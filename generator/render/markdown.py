@@ -129,7 +129,8 @@ class MarkdownRenderer:
 
     def render(self, text: Text, asset_prefix: str, blanks: bool = False) -> Rendered:
         """HTML for `text`; `asset_prefix` is the relative URL of the output's assets/ from the page.
-        `blanks`: each [[name]] becomes `<span class="blank" data-blank="N"></span>` (N from 0)."""
+        `blanks`: each [[name]] becomes `<span data-blank="N"></span>` (N from 0), an attribute the
+        sanitizer never lets a text write, so the page's blanks are these and only these."""
         if not blanks:
             return self._render(text, text.source.strip(), asset_prefix)
         markers = list(BLANK_MARKER.finditer(text.source))
@@ -147,7 +148,7 @@ class MarkdownRenderer:
                 return re.sub("\ue002(\\d+)\ue003", lambda m: html.escape(markers[int(m.group(1))].group(0)),
                               match.group(1))
             placed.add(int(match.group(3)))
-            return f'<span class="blank" data-blank="{match.group(3)}"></span>'
+            return f'<span data-blank="{match.group(3)}"></span>'
 
         placed_html = _BLANK.sub(place, rendered.html)
         for index, marker in enumerate(markers):

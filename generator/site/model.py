@@ -25,7 +25,7 @@ BLANK_MARKER = re.compile(r"\[\[([A-Za-z0-9_-]+)\]\]")
 
 class Html(Protocol):
     """Renders a text for the page (render/pages.py); `blanks`: its BLANK_MARKERs become the
-    places of answer boxes, `<span class="blank" data-blank="N"></span>`, N counting from 0."""
+    places of answer boxes, `<span data-blank="N"></span>`, N counting from 0."""
 
     def __call__(self, text: "Text", blanks: bool = False) -> str: ...
 
