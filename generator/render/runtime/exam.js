@@ -310,7 +310,7 @@
   // Move up / Move down (button value -1 / 1) of an ordering item; focus stays on the button, and
   // the item's new place is said, since nothing else tells a screen reader that the list changed.
   function move(e) {
-    var b = e.target, li = b.parentNode, list = li.parentNode, to = b.value > 0 ? li.nextSibling : li.previousSibling;
+    var b = e.target, li = b.parentNode, list = li.parentNode, to = b.value > 0 ? li.nextElementSibling : li.previousElementSibling;
     if (!b.value || !to) return;
     list.insertBefore(li, b.value > 0 ? to.nextSibling : to);
     list.dataset.moved = 1;
@@ -380,7 +380,7 @@
       write: function (inputs, ids) {
         var list = inputs[0];
         list.dataset.moved = 1;
-        ids.forEach(function (id) { list.append(list.querySelector('[data-id="' + CSS.escape(id) + '"]') || ''); });
+        ids.forEach(function (id) { var li = list.querySelector('[data-id="' + CSS.escape(id) + '"]'); if (li) list.append(li); });
       },
     },
     // A select per prompt, its options (text only: formulas as TeX) in the page's seeded shuffle.
