@@ -103,7 +103,19 @@ def test_every_move_button_and_select_is_reachable_by_tab(harness):
         reached.append(h.page.evaluate("document.activeElement.tagName + ':' + (document.activeElement.textContent || '').slice(0, 9)"))
         h.page.keyboard.press("Tab")
     assert [r.split(":")[0] for r in reached] == ["BUTTON"] * 8 + ["SELECT"] * 3 + ["INPUT"] * 2
-    # Moving the first item up does nothing, and says where it is.
-    first = items(h)[0]
+    # Moving the first item up does nothing, and says where it is; the last one down too.
+    first, last = items(h)[0], items(h)[-1]
     h.question("ord").get_by_role("button", name="Move up").first.click()
-    assert items(h)[0] == first
+    expect(h.page.locator("#exam-announcer")).to_have_text("Position 1 of 4.")
+    h.question("ord").get_by_role("button", name="Move down").last.click()
+    expect(h.page.locator("#exam-announcer")).to_have_text("Position 4 of 4.")
+    assert (items(h)[0], items(h)[-1]) == (first, last)
+    assert "ord" not in h.record("types", 1, "types-2")["answers"]  # nothing moved: still unanswered
+    # Move down, then up: the same order as shown, now given as the answer.
+    shown = items(h)
+    h.question("ord").get_by_role("button", name="Move down").first.click()
+    expect(h.page.locator("#exam-announcer")).to_have_text("Position 2 of 4.")
+    h.question("ord").locator("li", has_text=shown[0]).get_by_role("button", name="Move up").click()
+    assert items(h) == shown
+    answer = h.record("types", 1, "types-2")["answers"]["ord"]  # saved at once, as any change
+    assert len(answer) == 4

@@ -308,15 +308,19 @@
   function typed(inputs) { var v = inputs[0].value; return v.trim() ? v : undefined; }
   function fill(inputs, value) { inputs[0].value = String(value); }
   // Move up / Move down (button value -1 / 1) of an ordering item; focus stays on the button, and
-  // the item's new place is said, since nothing else tells a screen reader that the list changed.
+  // the item's place is said (also when it cannot go further), since nothing else tells a screen
+  // reader that the list changed.
   function move(e) {
-    var b = e.target, li = b.parentNode, list = li.parentNode, to = b.value > 0 ? li.nextElementSibling : li.previousElementSibling;
-    if (!b.value || !to) return;
-    list.insertBefore(li, b.value > 0 ? to.nextSibling : to);
-    list.dataset.moved = 1;
-    b.focus();
+    var b = e.target, li = b.parentNode, list = li.parentNode;
+    if (!b.value) return;
+    var to = b.value > 0 ? li.nextElementSibling : li.previousElementSibling;
+    if (to) {
+      list.insertBefore(li, b.value > 0 ? to.nextElementSibling : to);
+      list.dataset.moved = 1;
+      b.focus();
+      list.dispatchEvent(new Event('change', { bubbles: true }));
+    }
     announce(t('moved', { n: [].indexOf.call(list.children, li) + 1, count: list.children.length }));
-    list.dispatchEvent(new Event('change', { bubbles: true }));
   }
   // The build's HTML in a new element; `html` is sanitised by the build.
   function box(tag, attrs, html) { var e = el(tag, attrs); e.innerHTML = html; return e; }
