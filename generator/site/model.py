@@ -12,12 +12,12 @@ import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, ClassVar, Protocol, Union
+from typing import Any, ClassVar, Protocol, Union
 
 from generator.diagnostics import Diagnostics, Position
 from generator.site.fields import Fields
 
-# Question, choice and item ids: what a URL fragment, a CSS selector and a spreadsheet column can hold.
+# Question, choice and item ids: letters, digits, '-', '_' and '.'.
 ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 # A cloze text's blanks, `[[name]]`: render/markdown.py turns each into an answer box's place.
 BLANK_MARKER = re.compile(r"\[\[([A-Za-z0-9_-]+)\]\]")
@@ -252,7 +252,7 @@ class Numeric(Question):
         return {**super().key(shuffle_choices), "answer": self.answer, "tolerance": self.tolerance}
 
 
-def hidden_id(prefix: str, text: Text) -> str:
+def _hidden_id(prefix: str, text: Text) -> str:
     """An id that says nothing about where the text stands in the source (items, options): the
     page lists them by id, so positional ids would give the key away."""
     return prefix + hashlib.sha256(text.source.strip().encode("utf-8")).hexdigest()[:10]
@@ -287,8 +287,7 @@ class Ordering(Question):
             position = entries.item_at(index)  # type: ignore[union-attr]
             given = None
             if isinstance(entry, dict):
-                item = Fields.of(entry, position, "an item", reader.diagnostics)
-                assert item is not None
+                item = Fields(entry, "an item", reader.diagnostics)
                 item.check_unknown(("id", "text"))
                 given = item.string("id")
                 if given is not None and not ID.match(given):
@@ -300,7 +299,7 @@ class Ordering(Question):
                 entry, position = item.mapping["text"], item.at("text")
             text = reader.text(entry, position, "an item")
             if text is not None:
-                items.append(Item(given or hidden_id("i", text), text, position))
+                items.append(Item(given or _hidden_id("i", text), text, position))
         return cls(**common, items=tuple(items), partial_credit=fields.boolean("partial_credit", False))
 
     def check(self, diagnostics: Diagnostics) -> None:
@@ -368,12 +367,12 @@ class Matching(Question):
             position = listed.item_at(index)  # type: ignore[union-attr]
             text = reader.text(entry, position, "a distractor")
             if text is not None:
-                distractors.append(Item(hidden_id("o", text), text, position))
+                distractors.append(Item(_hidden_id("o", text), text, position))
         return cls(**common, pairs=tuple(pairs), distractors=tuple(distractors))
 
     def options(self) -> list[Item]:
         """Every option, the pairs' answers then the distractors, in source order."""
-        return [Item(hidden_id("o", pair.answer), pair.answer, pair.answer.position) for pair in self.pairs] \
+        return [Item(_hidden_id("o", pair.answer), pair.answer, pair.answer.position) for pair in self.pairs] \
             + list(self.distractors)
 
     def check(self, diagnostics: Diagnostics) -> None:
@@ -388,7 +387,7 @@ class Matching(Question):
 
     def key(self, shuffle_choices: bool) -> dict:
         return {**super().key(shuffle_choices),
-                "pairs": {pair.id: hidden_id("o", pair.answer) for pair in self.pairs},
+                "pairs": {pair.id: _hidden_id("o", pair.answer) for pair in self.pairs},
                 "options": [option.id for option in self.options()]}
 
     def page_data(self, html: Html, shuffle_choices: bool) -> dict:
@@ -444,6 +443,11 @@ class Cloze(Question):
             if numeric and blank.has("answers"):
                 reader.diagnostics.error(blank.mapping.key_at("answers"), f"blank '{name}' has 'answer' (a number) "
                                                                            "and 'answers' (texts): keep one")
+            misplaced = "case_sensitive" if numeric else "tolerance"
+            if blank.has(misplaced):
+                kind = "a text blank ('answers')" if numeric else "a number blank ('answer')"
+                reader.diagnostics.error(blank.mapping.key_at(misplaced), f"'{misplaced}' belongs to {kind}; "
+                                                                          f"blank '{name}' is not one")
             answers = () if numeric else blank.string_list("answers") or ()
             answer = blank.number("answer") if numeric else None
             if not answers and answer is None:

@@ -66,6 +66,9 @@ CASES = [
     ("cloze text and number at once",
      CLOZE.format(more="    country: {answers: [France]}\n    river: {answer: 3, answers: [Seine]}\n"), 11,
      "blank 'river' has 'answer' (a number) and 'answers' (texts): keep one"),
+    ("cloze tolerance on a text blank",
+     CLOZE.format(more="    country: {answers: [France], tolerance: 1}\n    river: {answers: [Seine]}\n"), 10,
+     "'tolerance' belongs to a number blank ('answer'); blank 'country' is not one"),
     ("cloze marker twice", CLOZE.format(more="    country: {answers: [France]}\n    river: {answers: [Seine]}\n")
      .replace("on the [[river]]", "on the [[river]] and [[river]]"), 8, "blank 'river' is marked twice"),
     ("cloze marker in code", CLOZE.format(more="    country: {answers: [France]}\n    river: {answers: [Seine]}\n")
