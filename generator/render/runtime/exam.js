@@ -307,6 +307,7 @@
   function pickOne(inputs, value) { pick(inputs, [String(value)]); }
   function typed(inputs) { var v = inputs[0].value; return v.trim() ? v : undefined; }
   function fill(inputs, value) { inputs[0].value = String(value); }
+
   // Move up / Move down (button value -1 / 1) of an ordering item; focus stays on the button, and
   // the item's place is said (also when it cannot go further), since nothing else tells a screen
   // reader that the list changed.
@@ -324,6 +325,7 @@
   }
   // The build's HTML in a new element; `html` is sanitised by the build.
   function box(tag, attrs, html) { var e = el(tag, attrs); e.innerHTML = html; return e; }
+
   var TYPES = {
     single: { render: choices('radio'), read: function (inputs) { return picked(inputs)[0]; }, write: pickOne },
     multiple: {
@@ -384,7 +386,7 @@
       write: function (inputs, ids) {
         var list = inputs[0];
         list.dataset.moved = 1;
-        ids.forEach(function (id) { var li = list.querySelector('[data-id="' + CSS.escape(id) + '"]'); if (li) list.append(li); });
+        [].concat(ids).forEach(function (id) { var li = list.querySelector('[data-id="' + CSS.escape(id) + '"]'); if (li) list.append(li); });
       },
     },
     // A select per prompt, its options (text only: formulas as TeX) in the page's seeded shuffle.
