@@ -119,3 +119,13 @@ def test_every_move_button_and_select_is_reachable_by_tab(harness):
     assert items(h) == shown
     answer = h.record("types", 1, "types-2")["answers"]["ord"]  # saved at once, as any change
     assert len(answer) == 4
+
+    # Paused (offline): every control of the three types is disabled with its fieldset, and axe-clean.
+    h.context.set_offline(True)
+    h.expect_state("paused")
+    assert h.question("ord").get_by_role("button", name="Move up").first.is_disabled()
+    assert h.question("match").locator("select").first.is_disabled()
+    assert h.question("cloze").get_by_label("Blank 1").is_disabled()
+    assert axe_violations(h.page) == []
+    h.context.set_offline(False)
+    h.expect_state("running")
