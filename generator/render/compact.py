@@ -3,8 +3,10 @@
 The runtime's sources keep their comments (they say why); candidates need none of them. This is
 deliberately not a minifier: it drops only whole comment lines, block comments that stand on
 lines of their own, indentation and blank lines, which cannot change what the code does as long
-as no string spans lines. A file with a backtick (a template literal may span lines) or a line
-continuation is shipped as it is.
+as no string spans lines, and a trailing `// comment` where the code before it leaves no string
+open and holds no `/` outside its strings (so no regular expression, whose quotes could mislead
+the scan). A
+file with a backtick (a template literal may span lines) or a line continuation is shipped as it is.
 """
 
 from __future__ import annotations
@@ -33,8 +35,27 @@ def compact_js(source: str) -> str:
             continue
         if "`" in text or text.endswith("\\"):
             return source
-        kept.append(text)
+        kept.append(_without_trailing_comment(text))
     return "\n".join(kept) + "\n"
+
+
+def _without_trailing_comment(line: str) -> str:
+    """`line` less a ` // comment` after code that leaves no string open and holds no other `/`."""
+    quote = None
+    index = 0
+    while index < len(line):
+        char = line[index]
+        if quote:
+            if char == "\\":
+                index += 1
+            elif char == quote:
+                quote = None
+        elif char in "'\"":
+            quote = char
+        elif char == "/":
+            return line[:index].rstrip() if line.startswith("// ", index) and line[index - 1] == " " else line
+        index += 1
+    return line
 
 
 def compact_css(source: str) -> str:

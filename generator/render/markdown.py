@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import itertools
 import linecache
 import re
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from generator.render.mathml import MATHML_ATTRIBUTES, MATHML_TAGS, TexError, te
 from generator.site.config import MarkdownConfig
 from generator.site.fields import closest
 from generator.site.files import Refused, SiteFiles
-from generator.site.model import Text
+from generator.site.model import BLANK_MARKER, Text
 from generator.site.pymarkdown import Converter
 
 ALLOWED_TAGS = {
@@ -71,6 +72,9 @@ _PLACEHOLDER = "\ue000"
 _PLACED = re.compile(r"""(<code\b[^>]*>.*?</code>|<(?:[^>"']|"[^"]*"|'[^']*')*>)|\ue000(\d+)\ue001""", re.S)
 _PLACED_LITERALLY = re.compile(r"\ue000(\d+)\ue001|%EE%80%80(\d+)%EE%80%81")
 _URL_SAFE = "!#$%&'()*+,/:;=?@"  # what cmark leaves unencoded in a URL, besides letters, digits and -._~
+# A cloze text's blanks are hidden from the engine the same way, "\ue002" number "\ue003", and become
+# answer boxes' places after sanitizing: only where a box can go (not in code, a formula, a link or a tag).
+_BLANK = re.compile(r"""(<(code|math|a)\b.*?</\2>|<(?:[^>"']|"[^"]*"|'[^']*')*>)|\ue002(\d+)\ue003""", re.S)
 _CODE_BLOCK = re.compile(r'<pre><code(?: class="language-([^"]*)")?>(.*?)</code></pre>', re.S)
 
 
@@ -123,9 +127,37 @@ class MarkdownRenderer:
         self._hashes: dict[Path, str | None] = {}
         self._text: Text | None = None  # the text being rendered, for messages about its formulas
 
-    def render(self, text: Text, asset_prefix: str) -> Rendered:
-        """HTML for `text`; `asset_prefix` is the relative URL of the output's assets/ from the page."""
-        source = text.source.strip()
+    def render(self, text: Text, asset_prefix: str, blanks: bool = False) -> Rendered:
+        """HTML for `text`; `asset_prefix` is the relative URL of the output's assets/ from the page.
+        `blanks`: each [[name]] becomes `<span data-blank="N"></span>` (N from 0), an attribute the
+        sanitizer never lets a text write, so the page's blanks are these and only these."""
+        if not blanks:
+            return self._render(text, text.source.strip(), asset_prefix)
+        markers = list(BLANK_MARKER.finditer(text.source))
+        if "\ue002" in text.source or "\ue003" in text.source:
+            self.diagnostics.error(text.position, "this text holds the private-use character U+E002 or U+E003, "
+                                                  "which blanks need; remove it")
+            return Rendered("")
+        numbers = itertools.count()
+        hidden = BLANK_MARKER.sub(lambda marker: f"\ue002{next(numbers)}\ue003", text.source)
+        rendered = self._render(text, hidden.strip(), asset_prefix)
+        placed: set[int] = set()
+
+        def place(match: re.Match) -> str:
+            if match.group(1) is not None:  # in code, a formula, a link or a tag: the marker as written
+                return re.sub("\ue002(\\d+)\ue003", lambda m: html.escape(markers[int(m.group(1))].group(0)),
+                              match.group(1))
+            placed.add(int(match.group(3)))
+            return f'<span data-blank="{match.group(3)}"></span>'
+
+        placed_html = _BLANK.sub(place, rendered.html)
+        for index, marker in enumerate(markers):
+            if index not in placed:
+                self.diagnostics.error(text.position_at(marker.start()), f"blank {marker.group(0)} stands in code, "
+                                       "a formula, a link or an image, where no answer box can go")
+        return Rendered(placed_html, rendered.images, rendered.remote_origins)
+
+    def _render(self, text: Text, source: str, asset_prefix: str) -> Rendered:
         # Python-Markdown's extensions may change any text ("smarty" turns -- into a dash).
         if not _MARKDOWN_SYNTAX.search(source) and (self.engine.engine == "cmark-gfm" or not source):
             return Rendered(f"<p>{html.escape(source, quote=False)}</p>" if source else "")

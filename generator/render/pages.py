@@ -131,8 +131,8 @@ class PageRenderer:
         prefix = "../assets/" if part.index == 1 else "../../assets/"
         origins: set[str] = set()
 
-        def html(text) -> str:
-            rendered = self.markdown.render(text, prefix)
+        def html(text, blanks: bool = False) -> str:
+            rendered = self.markdown.render(text, prefix, blanks)
             images.extend(rendered.images)
             origins.update(rendered.remote_origins)
             return i18n.localize_code_labels(rendered.html, messages)

@@ -18,7 +18,10 @@ Rules (docs/page-contract.md for the formats):
   not a number, scores 0). short_text: any accepted answer after Unicode NFC, trimming and
   collapsing whitespace; case-insensitive (casefold) unless `case_sensitive`.
   long_text: listed for marking by a person; a mark given (`marks`) counts, else it awaits
-  marking.
+  marking. ordering: all or nothing, or with `partial_credit: true`, points x the candidate's
+  adjacent pairs that stand next to each other, in that order, in the key / (items - 1).
+  matching: points x prompts matched right / prompts. cloze: points x blanks right / blanks, each
+  blank as short_text (its `answers`, `case_sensitive`) or numeric (its `answer`, `tolerance`).
 - A submission that does not match its key (unknown exam, part or question, an answer of the
   wrong shape, an order that cannot come from the key) is reported with its origin and left out;
   every other submission is still graded.
@@ -28,13 +31,14 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable, Iterable, Mapping
 
 from .draws import page_order
-from .keys import ExamKey, PartKey, QuestionKey
+from .keys import BlankKey, ExamKey, PartKey, QuestionKey
 from .links import Secrets, verify_token
 from .sources import Problem, Record
 
@@ -43,6 +47,8 @@ Marks = Mapping[tuple[str, str, str], float]
 
 # Floating-point slack for numeric tolerance, relative to the key's magnitude: 0.1 + 0.2 is 0.3.
 _NUMERIC_SLACK = 1e-9
+# A number as a cloze blank holds it (typed text): what the page's numeric questions accept.
+_TYPED_NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
 
 
 class Mismatch(Exception):
@@ -156,6 +162,30 @@ def _text_answer(answer: Any) -> tuple[str, ...] | None:
     return () if isinstance(answer, str) else None
 
 
+def _pairs(answer: Any) -> tuple[str, ...] | None:
+    ok = isinstance(answer, dict) and all(isinstance(v, str) for v in answer.values())
+    return () if ok else None
+
+
+def _blank_texts(answer: Any) -> tuple[str, ...] | None:
+    ok = isinstance(answer, list) and all(a is None or isinstance(a, str) for a in answer)
+    return () if ok else None
+
+
+def _fits_ordering(key: QuestionKey, answer: Any) -> str | None:
+    return None if sorted(answer) == sorted(key.items) else "expected every item id once"
+
+
+def _fits_matching(key: QuestionKey, answer: Any) -> str | None:
+    prompts = dict(key.pairs)
+    wrong = [f"{p}: {o}" for p, o in answer.items() if p not in prompts or o not in key.options]
+    return f"unknown prompt or option ({', '.join(wrong)})" if wrong else None
+
+
+def _fits_cloze(key: QuestionKey, answer: Any) -> str | None:
+    return None if len(answer) == len(key.blanks) else f"expected {len(key.blanks)} blank(s), got {len(answer)}"
+
+
 def _score_single(key: QuestionKey, answer: Any) -> float:
     return 1.0 if answer in key.correct else 0.0
 
@@ -183,6 +213,37 @@ def _score_short_text(key: QuestionKey, answer: Any) -> float:
     return 1.0 if given in accepted else 0.0
 
 
+def _score_ordering(key: QuestionKey, answer: Any) -> float:
+    if not key.partial_credit:
+        return 1.0 if tuple(answer) == key.items else 0.0
+    place = {item: n for n, item in enumerate(key.items)}
+    right = sum(1 for a, b in zip(answer, answer[1:]) if place[b] == place[a] + 1)
+    return right / (len(key.items) - 1)
+
+
+def _score_matching(key: QuestionKey, answer: Any) -> float:
+    return sum(1 for prompt, option in key.pairs if answer.get(prompt) == option) / len(key.pairs)
+
+
+def _blank_right(blank: BlankKey, typed: str | None) -> bool:
+    if typed is None:
+        return False
+    if blank.answer is None:
+        given = normalise_text(typed, blank.case_sensitive)
+        return given in {normalise_text(a, blank.case_sensitive) for a in blank.answers}
+    number = typed.strip()
+    if "." not in number:
+        number = number.replace(",", ".", 1)  # "1,5" in comma-decimal locales, as the page reads it
+    if not _TYPED_NUMBER.fullmatch(number):
+        return False
+    slack = _NUMERIC_SLACK * max(1.0, abs(blank.answer))
+    return abs(float(number) - blank.answer) <= blank.tolerance + slack
+
+
+def _score_cloze(key: QuestionKey, answer: Any) -> float:
+    return sum(1 for blank, typed in zip(key.blanks, answer) if _blank_right(blank, typed)) / len(key.blanks)
+
+
 @dataclass(frozen=True)
 class Grading:
     expected: str  # what an answer looks like, for messages
@@ -191,6 +252,8 @@ class Grading:
     picks: Callable[[Any], tuple[str, ...] | None]
     # The fraction of the points an answer earns; None: a person marks it.
     score: Callable[[QuestionKey, Any], float] | None
+    # Why a well-shaped answer still cannot answer this key (unknown ids, a wrong count); None: it can.
+    fits: Callable[[QuestionKey, Any], str | None] = lambda key, answer: None
 
 
 GRADING: Mapping[str, Grading] = {
@@ -200,6 +263,9 @@ GRADING: Mapping[str, Grading] = {
     "numeric": Grading("a number", _number_or_text, _score_numeric),
     "short_text": Grading("text", _text_answer, _score_short_text),
     "long_text": Grading("text", _text_answer, None),
+    "ordering": Grading("a list of item ids", _choices, _score_ordering, _fits_ordering),
+    "matching": Grading("an object of prompt id -> option id", _pairs, _score_matching, _fits_matching),
+    "cloze": Grading("a list of texts, one a blank", _blank_texts, _score_cloze, _fits_cloze),
 }
 
 
@@ -216,6 +282,9 @@ def check_shape(key: QuestionKey, answer: Any, shown_choices: tuple[str, ...] | 
     picked = qtype.picks(answer)
     if picked is None:
         raise Mismatch(f"question {key.id} ({key.type}): expected {qtype.expected}, got {answer!r}")
+    unfit = qtype.fits(key, answer)
+    if unfit is not None:
+        raise Mismatch(f"question {key.id} ({key.type}): {unfit}, got {answer!r}")
     if shown_choices is not None:
         unknown = [c for c in picked if c not in shown_choices]
         if unknown:

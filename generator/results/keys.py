@@ -13,11 +13,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-QUESTION_TYPES = ("single", "multiple", "true_false", "short_text", "long_text", "numeric")
+QUESTION_TYPES = ("single", "multiple", "true_false", "short_text", "long_text", "numeric", "ordering", "matching",
+                  "cloze")
 
 
 class KeyFileError(Exception):
     """An answer key that cannot be used; the message names the file and the field."""
+
+
+@dataclass(frozen=True)
+class BlankKey:
+    """A cloze blank: accepted texts (`answers`), or a number (`answer`) within `tolerance`."""
+
+    name: str
+    answers: tuple[str, ...] = ()
+    case_sensitive: bool = False
+    answer: float | None = None
+    tolerance: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -33,6 +45,10 @@ class QuestionKey:
     case_sensitive: bool = False  # short_text
     choices: tuple[str, ...] = ()  # single / multiple: every choice id, in source order
     shuffle_choices: bool = False  # single / multiple: whether the page shuffles them
+    items: tuple[str, ...] = ()  # ordering: the item ids in the correct order
+    pairs: tuple[tuple[str, str], ...] = ()  # matching: (prompt id, option id), in prompt order
+    options: tuple[str, ...] = ()  # matching: every option id
+    blanks: tuple[BlankKey, ...] = ()  # cloze: in the order they stand in the text
 
 
 @dataclass(frozen=True)
@@ -135,7 +151,41 @@ def parse_question(qid: str, raw: Any, where: str) -> QuestionKey:
             raise KeyFileError(f"{where}.answers: no accepted answer")
         return QuestionKey(qid, qtype, points, answers=answers,
                            case_sensitive=bool(raw.get("case_sensitive", False)))
+    if qtype == "ordering":
+        items = _strings(raw.get("items"), f"{where}.items")
+        if len(items) < 2 or len(set(items)) != len(items):
+            raise KeyFileError(f"{where}.items: expected two or more different item ids")
+        return QuestionKey(qid, qtype, points, items=items, partial_credit=bool(raw.get("partial_credit", False)))
+    if qtype == "matching":
+        options = _strings(raw.get("options"), f"{where}.options")
+        pairs = raw.get("pairs")
+        if not isinstance(pairs, dict) or not pairs or not all(isinstance(v, str) for v in pairs.values()):
+            raise KeyFileError(f"{where}.pairs: expected an object of prompt id -> option id")
+        unknown = [o for o in pairs.values() if o not in options]
+        if unknown:
+            raise KeyFileError(f"{where}.pairs: {', '.join(unknown)} not among the options")
+        return QuestionKey(qid, qtype, points, pairs=tuple(pairs.items()), options=options)
+    if qtype == "cloze":
+        raw_blanks = raw.get("blanks")
+        if not isinstance(raw_blanks, list) or not raw_blanks:
+            raise KeyFileError(f"{where}.blanks: expected a non-empty list")
+        return QuestionKey(qid, qtype, points, blanks=tuple(_blank(b, f"{where}.blanks[{n}]")
+                                                             for n, b in enumerate(raw_blanks)))
     return QuestionKey(qid, qtype, points)  # long_text: graded by a person
+
+
+def _blank(raw: Any, where: str) -> BlankKey:
+    if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
+        raise KeyFileError(f"{where}: expected an object with a name")
+    if "answer" in raw:
+        tolerance = _number(raw.get("tolerance", 0), f"{where}.tolerance")
+        if tolerance < 0:
+            raise KeyFileError(f"{where}.tolerance: must not be negative")
+        return BlankKey(raw["name"], answer=_number(raw["answer"], f"{where}.answer"), tolerance=tolerance)
+    answers = _strings(raw.get("answers"), f"{where}.answers")
+    if not answers:
+        raise KeyFileError(f"{where}.answers: no accepted answer")
+    return BlankKey(raw["name"], answers=answers, case_sensitive=bool(raw.get("case_sensitive", False)))
 
 
 def parse_key(raw: Any, source: str) -> ExamKey:

@@ -13,11 +13,10 @@ from typing import Any
 from generator.diagnostics import Diagnostics, Position, shown_path
 from generator.site.fields import LANGUAGE_CODE, Fields, type_name
 from generator.site.files import Refused, SiteFiles
-from generator.site.model import QUESTION_TYPES, Accommodation, Choice, Exam, Part, PartItem, Pool, PoolDraw, Question, Text
+from generator.site.model import ID as QUESTION_ID, QUESTION_TYPES, Accommodation, Choice, Exam, Part, PartItem, Pool, PoolDraw, Question, Text
 from generator.site.source import YList, YMap, load_yaml, split_front_matter
 
 EXAM_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-QUESTION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 EXAM_KEYS = ("id", "title", "instructions", "workflow_identifier", "lang", "languages", "shuffle", "pools",
              "parts", "time_limit", "questions", "accommodations")

@@ -8,14 +8,26 @@ graders' (`results/grade.py`) are the other two places a type lives. `QUESTION_T
 
 from __future__ import annotations
 
+import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, ClassVar, Protocol, Union
+from typing import Any, ClassVar, Protocol, Union
 
 from generator.diagnostics import Diagnostics, Position
 from generator.site.fields import Fields
 
-Html = Callable[["Text"], str]  # renders a text for the page (render/pages.py)
+# Question, choice and item ids: letters, digits, '-', '_' and '.'.
+ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+# A cloze text's blanks, `[[name]]`: render/markdown.py turns each into an answer box's place.
+BLANK_MARKER = re.compile(r"\[\[([A-Za-z0-9_-]+)\]\]")
+
+
+class Html(Protocol):
+    """Renders a text for the page (render/pages.py); `blanks`: its BLANK_MARKERs become the
+    places of answer boxes, `<span data-blank="N"></span>`, N counting from 0."""
+
+    def __call__(self, text: "Text", blanks: bool = False) -> str: ...
 
 
 class TextReader(Protocol):
@@ -40,6 +52,14 @@ class Text:
     def file(self) -> Path:
         """The file the text was read from: the exam's own, or an included Markdown file."""
         return self.base_dir / Path(self.position.path).name
+
+    def position_at(self, index: int) -> Position:
+        """Where the character at `index` of the source stands: its line (a block scalar's lines
+        follow one another in the file)."""
+        before = self.source[:index]
+        line = before.count("\n")
+        col = index - (before.rfind("\n") + 1) + 1 if line else self.position.col + index
+        return Position(self.position.path, self.position.line + line, col)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -232,8 +252,249 @@ class Numeric(Question):
         return {**super().key(shuffle_choices), "answer": self.answer, "tolerance": self.tolerance}
 
 
+def _hidden_id(prefix: str, text: Text) -> str:
+    """An id that says nothing about where the text stands in the source (items, options): the
+    page lists them by id, so positional ids would give the key away."""
+    return prefix + hashlib.sha256(text.source.strip().encode("utf-8")).hexdigest()[:10]
+
+
+def _scrambled(entries: list[dict], question_id: str) -> list[dict]:
+    """`entries` in an order that depends on their ids, never on the source's."""
+    return sorted(entries, key=lambda e: hashlib.sha256(f"{question_id}|{e['id']}".encode("utf-8")).digest())
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    text: Text
+    position: Position
+
+
+@dataclass(frozen=True, kw_only=True)
+class Ordering(Question):
+    """Items to put in order; written in the correct order, shown in a seeded shuffled one."""
+
+    TYPE: ClassVar[str] = "ordering"
+    FIELDS: ClassVar[tuple[str, ...]] = ("items", "partial_credit")
+    items: tuple[Item, ...]
+    partial_credit: bool
+
+    @classmethod
+    def read(cls, fields: Fields, common: dict, reader: TextReader) -> "Question | None":
+        entries = fields.sequence("items", required=True)
+        items = []
+        for index, entry in enumerate(entries or ()):
+            position = entries.item_at(index)  # type: ignore[union-attr]
+            given = None
+            if isinstance(entry, dict):
+                item = Fields(entry, "an item", reader.diagnostics)
+                item.check_unknown(("id", "text"))
+                given = item.string("id")
+                if given is not None and not ID.match(given):
+                    reader.diagnostics.error(item.at("id"), f"item id '{given}' may hold only letters, digits, "
+                                                            "'-', '_' and '.'")
+                if not item.has("text"):
+                    reader.diagnostics.error(position, f"an item of question '{common['id']}' needs 'text'")
+                    continue
+                entry, position = item.mapping["text"], item.at("text")
+            text = reader.text(entry, position, "an item")
+            if text is not None:
+                items.append(Item(given or _hidden_id("i", text), text, position))
+        return cls(**common, items=tuple(items), partial_credit=fields.boolean("partial_credit", False))
+
+    def check(self, diagnostics: Diagnostics) -> None:
+        if len(self.items) < 2:
+            diagnostics.error(self.position, f"ordering question '{self.id}' needs at least two items")
+        ids: set[str] = set()
+        texts: set[str] = set()
+        for item in self.items:
+            if item.text.source.strip() in texts:
+                diagnostics.error(item.position, f"ordering question '{self.id}' lists the same item twice")
+            elif item.id in ids:
+                diagnostics.error(item.position, f"duplicate item id '{item.id}' in question '{self.id}'")
+            ids.add(item.id)
+            texts.add(item.text.source.strip())
+
+    def key(self, shuffle_choices: bool) -> dict:
+        return {**super().key(shuffle_choices), "items": [item.id for item in self.items],
+                "partial_credit": self.partial_credit}
+
+    def page_data(self, html: Html, shuffle_choices: bool) -> dict:
+        items = [{"id": item.id, "html": html(item.text)} for item in self.items]
+        return {**super().page_data(html, shuffle_choices), "items": _scrambled(items, self.id)}
+
+    def texts(self) -> tuple[Text, ...]:
+        return (self.prompt, *(item.text for item in self.items))
+
+
+@dataclass(frozen=True)
+class Pair:
+    id: str  # the prompt's: p1, p2, ... by position (the page shows prompts in source order)
+    prompt: Text
+    answer: Text
+    position: Position
+
+
+@dataclass(frozen=True, kw_only=True)
+class Matching(Question):
+    """Prompts, each matched with one option: the pairs' answers and the distractors, shuffled."""
+
+    TYPE: ClassVar[str] = "matching"
+    FIELDS: ClassVar[tuple[str, ...]] = ("pairs", "distractors")
+    pairs: tuple[Pair, ...]
+    distractors: tuple[Item, ...]
+
+    @classmethod
+    def read(cls, fields: Fields, common: dict, reader: TextReader) -> "Question | None":
+        entries = fields.sequence("pairs", required=True)
+        pairs = []
+        for index, entry in enumerate(entries or ()):
+            pair = Fields.of(entry, entries.item_at(index), "a pair", reader.diagnostics)  # type: ignore[union-attr]
+            if pair is None:
+                continue
+            pair.check_unknown(("prompt", "answer"))
+            texts = []
+            for key in ("prompt", "answer"):
+                if not pair.has(key):
+                    reader.diagnostics.error(pair.pos, f"a pair of question '{common['id']}' needs '{key}'")
+                else:
+                    texts.append(reader.text(pair.mapping[key], pair.at(key), f"a pair's '{key}'"))
+            if len(texts) == 2 and None not in texts:
+                pairs.append(Pair(f"p{index + 1}", texts[0], texts[1], pair.pos))  # type: ignore[arg-type]
+        distractors = []
+        listed = fields.sequence("distractors")
+        for index, entry in enumerate(listed or ()):
+            position = listed.item_at(index)  # type: ignore[union-attr]
+            text = reader.text(entry, position, "a distractor")
+            if text is not None:
+                distractors.append(Item(_hidden_id("o", text), text, position))
+        return cls(**common, pairs=tuple(pairs), distractors=tuple(distractors))
+
+    def options(self) -> list[Item]:
+        """Every option, the pairs' answers then the distractors, in source order."""
+        return [Item(_hidden_id("o", pair.answer), pair.answer, pair.answer.position) for pair in self.pairs] \
+            + list(self.distractors)
+
+    def check(self, diagnostics: Diagnostics) -> None:
+        if len(self.pairs) < 2:
+            diagnostics.error(self.position, f"matching question '{self.id}' needs at least two pairs")
+        seen: set[str] = set()
+        for option in self.options():
+            if option.id in seen:
+                diagnostics.error(option.position, f"matching question '{self.id}' offers the option "
+                                                   f"'{option.text.source.strip()}' twice; each must differ")
+            seen.add(option.id)
+
+    def key(self, shuffle_choices: bool) -> dict:
+        return {**super().key(shuffle_choices),
+                "pairs": {pair.id: _hidden_id("o", pair.answer) for pair in self.pairs},
+                "options": [option.id for option in self.options()]}
+
+    def page_data(self, html: Html, shuffle_choices: bool) -> dict:
+        options = [{"id": option.id, "html": html(option.text)} for option in self.options()]
+        return {**super().page_data(html, shuffle_choices),
+                "prompts": [{"id": pair.id, "html": html(pair.prompt)} for pair in self.pairs],
+                "options": _scrambled(options, self.id)}
+
+    def texts(self) -> tuple[Text, ...]:
+        return (self.prompt, *(pair.prompt for pair in self.pairs), *(o.text for o in self.options()))
+
+
+@dataclass(frozen=True)
+class Blank:
+    """A blank's accepted answers: texts (`answers`), or a number within `tolerance` (`answer`)."""
+
+    name: str
+    answers: tuple[str, ...]
+    case_sensitive: bool
+    answer: float | None
+    tolerance: float
+    position: Position
+
+
+@dataclass(frozen=True, kw_only=True)
+class Cloze(Question):
+    """A Markdown text with `[[name]]` blanks, each defined under `blanks`."""
+
+    TYPE: ClassVar[str] = "cloze"
+    FIELDS: ClassVar[tuple[str, ...]] = ("text", "blanks")
+    text: Text
+    blanks: tuple[Blank, ...]  # in the order their markers stand in the text
+
+    @classmethod
+    def read(cls, fields: Fields, common: dict, reader: TextReader) -> "Question | None":
+        text = None
+        if not fields.has("text") or fields.mapping["text"] is None:
+            reader.diagnostics.error(fields.pos, f"cloze question '{common['id']}' needs 'text', with [[name]] "
+                                                 "for each blank")
+        else:
+            text = reader.text(fields.mapping["text"], fields.at("text"), "'text'")
+        defined = fields.mapping_of("blanks", "'blanks'")
+        if text is None:
+            return None
+        blanks: dict[str, Blank] = {}
+        for name in (defined.mapping if defined is not None else {}):
+            blank = defined.mapping_of(name, f"blank '{name}'")  # type: ignore[union-attr]
+            if blank is None:
+                continue
+            blank.check_unknown(("answers", "case_sensitive", "answer", "tolerance"))
+            position = defined.mapping.key_at(name)  # type: ignore[union-attr]
+            numeric = blank.has("answer")
+            if numeric and blank.has("answers"):
+                reader.diagnostics.error(blank.mapping.key_at("answers"), f"blank '{name}' has 'answer' (a number) "
+                                                                           "and 'answers' (texts): keep one")
+            misplaced = "case_sensitive" if numeric else "tolerance"
+            if blank.has(misplaced):
+                kind = "a text blank ('answers')" if numeric else "a number blank ('answer')"
+                reader.diagnostics.error(blank.mapping.key_at(misplaced), f"'{misplaced}' belongs to {kind}; "
+                                                                          f"blank '{name}' is not one")
+            answers = () if numeric else blank.string_list("answers") or ()
+            answer = blank.number("answer") if numeric else None
+            if not answers and answer is None:
+                reader.diagnostics.error(position, f"blank '{name}' has no accepted answer: give 'answers: [...]' "
+                                                   "(texts) or 'answer: <number>'")
+                continue
+            blanks[name] = Blank(name, answers, blank.boolean("case_sensitive", False), answer,
+                                 blank.number("tolerance", 0, minimum=0) or 0, position)
+        ordered, placed = [], set()
+        for marker in BLANK_MARKER.finditer(text.source):
+            name = marker.group(1)
+            if name in placed:
+                reader.diagnostics.error(text.position_at(marker.start()), f"blank '{name}' is marked twice; "
+                                                                           "give each blank a name of its own")
+            elif name not in blanks and (defined is None or name not in defined.mapping):
+                reader.diagnostics.error(text.position_at(marker.start()), f"blank [[{name}]] has no definition "
+                                                                           f"under 'blanks'")
+            elif name in blanks:
+                ordered.append(blanks[name])
+            placed.add(name)
+        for name, blank in blanks.items():
+            if name not in placed:
+                reader.diagnostics.error(blank.position, f"blank '{name}' is not marked in the text: write "
+                                                         f"[[{name}]] where it goes")
+        if not blanks and not placed:
+            reader.diagnostics.error(text.position, f"cloze question '{common['id']}' has no blanks: mark each "
+                                                    "with [[name]] and define it under 'blanks'")
+        return cls(**common, text=text, blanks=tuple(ordered))
+
+    def key(self, shuffle_choices: bool) -> dict:
+        blanks = [{"name": b.name, "answers": list(b.answers), "case_sensitive": b.case_sensitive}
+                  if b.answer is None else {"name": b.name, "answer": b.answer, "tolerance": b.tolerance}
+                  for b in self.blanks]
+        return {**super().key(shuffle_choices), "blanks": blanks}
+
+    def page_data(self, html: Html, shuffle_choices: bool) -> dict:
+        # Each blank's kind (a number or a text) sets its keyboard; it says nothing of the answer.
+        return {**super().page_data(html, shuffle_choices), "text_html": html(self.text, blanks=True),
+                "blanks": ["number" if b.answer is not None else "text" for b in self.blanks]}
+
+    def texts(self) -> tuple[Text, ...]:
+        return (self.prompt, self.text)
+
+
 QUESTION_TYPES: dict[str, type[Question]] = {
-    cls.TYPE: cls for cls in (SingleChoice, MultipleChoice, TrueFalse, ShortText, LongText, Numeric)
+    cls.TYPE: cls for cls in (SingleChoice, MultipleChoice, TrueFalse, ShortText, LongText, Numeric,
+                              Ordering, Matching, Cloze)
 }
 
 

@@ -38,6 +38,28 @@ questions:
     points: 3
     prompt: Explain, in a few sentences, how you approached question 1.
     rubric: Mentions divisibility; names 7 as having no divisors but 1 and itself.
+  - id: q5
+    type: ordering                 # write the items in the correct order; each candidate sees them shuffled
+    partial_credit: true           # credit for each neighbouring pair in the right order
+    prompt: Put these numbers in order, smallest first.
+    items: ["0.5", "3/4", "1", "1.25"]
+  - id: q6
+    type: matching                 # a drop-down per prompt, offering every answer and distractor
+    points: 3                      # shared evenly among the pairs
+    prompt: Match each planet with its position from the Sun.
+    pairs:
+      - {{prompt: Mercury, answer: First}}
+      - {{prompt: Earth, answer: Third}}
+      - {{prompt: Mars, answer: Fourth}}
+    distractors: [Second]
+  - id: q7
+    type: cloze                    # [[name]] marks a blank; `blanks` says what each accepts
+    points: 2                      # shared evenly among the blanks
+    prompt: Fill in the blanks.
+    text: "Water boils at [[boiling]] degrees Celsius at sea level, and its formula is [[formula]]."
+    blanks:
+      boiling: {{answer: 100, tolerance: 0}}
+      formula: {{answers: [H2O, H₂O], case_sensitive: true}}
 """
 
 INSTRUCTIONS_TEMPLATE = """\
@@ -61,7 +83,7 @@ def scaffold_exam(exam_id: str, exams_dir: Path) -> list[Path]:
     exams_dir.mkdir(parents=True, exist_ok=True)
     title = exam_id.replace("-", " ").replace("_", " ").capitalize()
     exam_file.write_text(EXAM_TEMPLATE.format(exam_id=exam_id, title=title), encoding="utf-8")
-    instructions.write_text(INSTRUCTIONS_TEMPLATE.format(count=4), encoding="utf-8")
+    instructions.write_text(INSTRUCTIONS_TEMPLATE.format(count=7), encoding="utf-8")
     return [exam_file, instructions]
 
 

@@ -26,8 +26,11 @@ def source_formulas(exam: str) -> list[str]:
     def walk(node) -> None:
         if isinstance(node, dict):
             for key, value in node.items():
-                if key in ("prompt", "text") and isinstance(value, str):
+                if key in ("prompt", "text", "answer") and isinstance(value, str):
                     texts.append(value)
+                elif key in ("items", "distractors") and isinstance(value, list):
+                    texts.extend(entry for entry in value if isinstance(entry, str))
+                    walk(value)
                 else:
                     walk(value)
         elif isinstance(node, list):
@@ -42,10 +45,20 @@ def page_formulas(page: Path) -> list[str]:
     html = page.read_text(encoding="utf-8")
     data = json.loads(re.search(r'<script type="application/json" id="examsite-data">(.*?)</script>', html, re.S)[1])
     shown = [html.split('id="examsite-data"')[0]]  # the instructions, rendered into the page
-    for item in data["items"]:
-        for question in item["questions"] if item["kind"] == "pool" else [item["question"]]:
-            shown.append(question["prompt_html"])
-            shown.extend(choice["html"] for choice in question.get("choices", []))
+
+
+    def walk(node) -> None:  # every rendered text: prompts, choices, items, options, cloze texts
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key.endswith("html") and isinstance(value, str):
+                    shown.append(value)
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(data["items"])
     return [m.group(0) for text in shown for m in MATH_ELEMENT.finditer(text)]
 
 

@@ -95,6 +95,38 @@ questions:
     draw: 1
 """
 
+# Ordering (partial credit), matching with a distractor, cloze with a text and a number blank.
+TYPES_EXAM = """\
+id: types
+title: Question types
+workflow_identifier: types-wf
+time_limit: 10
+questions:
+  - id: ord
+    type: ordering
+    points: 3
+    partial_credit: true
+    prompt: Put the planets in order, nearest the Sun first.
+    items: [Mercury, Venus, Earth, "**Mars**"]
+  - id: match
+    type: matching
+    points: 3
+    prompt: Match each country with its capital, and the formula with its value.
+    pairs:
+      - {prompt: France, answer: Paris}
+      - {prompt: Spain, answer: Madrid}
+      - {prompt: "$x^2$ at $x = 3$", answer: "9"}
+    distractors: [Lisbon]
+  - id: cloze
+    type: cloze
+    points: 2
+    prompt: Fill in the blanks.
+    text: "The capital of *France* is [[city]]; 2 + 2 is [[sum]]."
+    blanks:
+      city: {answers: [Paris]}
+      sum: {answer: 4}
+"""
+
 # 90 minutes, the longest a part may be: the guard (default 85 minutes) must fire inside it.
 LONG_EXAM = """\
 id: long
@@ -155,14 +187,16 @@ def sites(tmp_path_factory) -> Path:
     """Builds every site once into one served folder:
     /examples/  the repository's exams.yaml with --proview fake
     /real/      the same without it: the page loads the dev loader URL (routed to the fake)
-    /focus/     focus, long (90 min, default guard) and multi (two 5-minute parts), --proview fake
+    /focus/     focus, long (90 min, default guard), multi (two 5-minute parts) and types (ordering,
+                matching, cloze), --proview fake; its keys in focus-keys/
     /guard30/   long (60 min) with proview.refresh_after_minutes: 30, --proview fake"""
     root = tmp_path_factory.mktemp("sites")
     src = tmp_path_factory.mktemp("src")
     _finish([  # side by side: four builds cost one
         _build(REPO / "exams.yaml", root / "examples"),
         _build(REPO / "exams.yaml", root / "real", fake=False),
-        _build(_site(src / "focus", FOCUS_CONFIG, {"focus": FOCUS_EXAM, "long": LONG_EXAM, "multi": MULTI_EXAM}),
+        _build(_site(src / "focus", FOCUS_CONFIG, {"focus": FOCUS_EXAM, "long": LONG_EXAM, "multi": MULTI_EXAM,
+                                                 "types": TYPES_EXAM}),
                root / "focus"),
         _build(_site(src / "guard30", GUARD30_CONFIG, {"long": GUARD30_EXAM}), root / "guard30"),
     ])

@@ -20,15 +20,20 @@ def test_comment_lines_and_indentation_go_code_stays():
 (function () {
   'use strict';
   // why this is so
-  var url = 'https://example.edu/a'; // a trailing comment is kept: it could be inside a string
+  var url = 'https://example.edu/a'; // after code: goes
+  var half = n / 2; // after a "/", which may open a regular expression: kept
+  var text = "it's; // in a string"; // goes; the string stays whole
+  var odd = 'a \\' // b'; // an escaped quote does not end the string
   /* one line */ var after = 1;
   /* alone */
 
   return url;
 })();
 """
-    assert compact_js(source) == ("(function () {\n'use strict';\nvar url = 'https://example.edu/a'; // a trailing "
-                                  "comment is kept: it could be inside a string\nvar after = 1;\nreturn url;\n})();\n")
+    assert compact_js(source) == ("(function () {\n'use strict';\nvar url = 'https://example.edu/a';\n"
+                                  "var half = n / 2; // after a \"/\", which may open a regular expression: kept\n"
+                                  "var text = \"it's; // in a string\";\nvar odd = 'a \\' // b';\n"
+                                  "var after = 1;\nreturn url;\n})();\n")
 
 
 @pytest.mark.parametrize("source", ["var s = `a\n  b`;\n", "var s = 'a\\\n  b';\n"])

@@ -67,7 +67,8 @@ def mutate(text: str, tokens: list[str], rng: random.Random) -> str:
 def random_yaml(rng: random.Random, depth: int = 0) -> str:
     """A random YAML value, in flow style: mappings with the keys exams use, lists, scalars."""
     keys = ["id", "title", "type", "prompt", "choices", "text", "correct", "answer", "answers", "points", "questions",
-            "parts", "time_limit", "pools", "pool", "draw", "file", "instructions", "shuffle", "lang", "x"]
+            "parts", "time_limit", "pools", "pool", "draw", "file", "instructions", "shuffle", "lang", "items", "pairs",
+            "distractors", "blanks", "x"]
     roll = rng.random()
     if roll < 0.02:  # deep enough to break a recursive reader
         levels = rng.choice([330, 1000, 5000])
@@ -76,7 +77,8 @@ def random_yaml(rng: random.Random, depth: int = 0) -> str:
         return "{" + ", ".join(f"{rng.choice(keys)}: {random_yaml(rng, depth + 1)}" for _ in range(rng.randint(0, 5))) + "}"
     if depth < 4 and roll < 0.5:
         return "[" + ", ".join(random_yaml(rng, depth + 1) for _ in range(rng.randint(0, 4))) + "]"
-    return rng.choice(["single", "multiple", "true_false", "numeric", "short_text", "long_text", "0", "-1", "90",
+    return rng.choice(["single", "multiple", "true_false", "numeric", "short_text", "long_text", "ordering", "matching",
+                       "cloze", "'[[b]]'", "0", "-1", "90",
                        "1.5", "true", "null", "''", '"$x^2$"', "q1", "q.md", "'![a](images/triangle.svg)'", "[]", "{}"])
 
 

@@ -126,6 +126,27 @@ def test_preview_aid_shows_the_key_and_jumps_the_clock(server, page):
     assert csp_violations(page) == []
 
 
+def test_preview_aid_shows_ordering_matching_and_cloze_keys_as_the_candidate_reads_them(server, page):
+    page.goto(server.url + "physics-kinematics/?attendee=cand-3&answers=1")
+    state(page).to_have_attribute("data-exam-state", "ready")
+    page.locator("#start-exam").click()
+    state(page).to_have_attribute("data-exam-state", "running")
+
+    def note(qid):
+        return page.locator(f'fieldset[data-question-id="{qid}"] > .examsite-key')
+
+    # The key's order, whatever order the page shows; formulas by their TeX.
+    expect(note("free-fall-order")).to_have_text(
+        "Answer: It leaves the hand moving upwards. → It slows down as it rises. → It stops for an instant at "
+        "the top, where v = 0. → It speeds up on the way down. (partial credit) · 2 pt")
+    expect(note("motion-graphs")).to_have_text(
+        "Answer: At rest → A horizontal line; Constant velocity → A straight sloped line; Constant acceleration "
+        "from rest, x = \\frac{1}{2} a t^2 → A parabola · 3 pt")
+    expect(note("units")).to_have_text(
+        "Answer: [1] m/s² | m/s^2 | m s^-2 | metres per second squared; [2] 5 · 2 pt")
+    assert csp_violations(page) == []
+
+
 def test_a_save_while_the_page_loads_is_not_missed(server, page):
     """A build published before the page's live-reload socket connected still reaches it."""
     page.route("**/livereload.js*", lambda route: (time.sleep(1.0), route.continue_()))

@@ -83,9 +83,38 @@
     return text.replace(/\s+/g, ' ').trim();
   }
 
+  // The text an element of the question shows (a formula by its TeX), or `fallback`.
+  function shown(fs, selector, fallback) {
+    var node = fs.querySelector(selector);
+    if (!node) return fallback;
+    var copy = node.cloneNode(true);
+    copy.querySelectorAll('math').forEach(function (m) {
+      var tex = m.querySelector('annotation');
+      m.replaceWith(tex ? tex.textContent : m.textContent);
+    });
+    return copy.textContent.replace(/\s+/g, ' ').trim();
+  }
+
+  // A blank's accepted answers, as a grader reads them.
+  function accepted(blank, n) {
+    return '[' + (n + 1) + '] ' + (blank.answers
+      ? blank.answers.join(' | ') + (blank.case_sensitive ? ' (case-sensitive)' : '')
+      : String(blank.answer) + (blank.tolerance ? ' ± ' + blank.tolerance : ''));
+  }
+
   function describe(entry, fs) {
     if (!entry) return 'no key';
     switch (entry.type) {
+      case 'ordering':
+        return entry.items.map(function (id) { return shown(fs, 'li[data-id="' + CSS.escape(id) + '"] > div', id); })
+          .join(' → ') + (entry.partial_credit ? ' (partial credit)' : '');
+      case 'matching':
+        return Object.keys(entry.pairs).map(function (prompt) {
+          var select = fs.querySelector('select[data-prompt="' + CSS.escape(prompt) + '"]');
+          var option = select ? shown(select, 'option[value="' + CSS.escape(entry.pairs[prompt]) + '"]', entry.pairs[prompt]) : entry.pairs[prompt];
+          return (select ? shown(fs, 'label[for="' + select.id + '"]', prompt) : prompt) + ' → ' + option;
+        }).join('; ');
+      case 'cloze': return entry.blanks.map(accepted).join('; ');
       case 'single':
       case 'multiple':
         return entry.correct.map(function (id) { return choiceText(fs, id); }).join('; ') +

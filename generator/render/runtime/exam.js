@@ -308,6 +308,24 @@
   function typed(inputs) { var v = inputs[0].value; return v.trim() ? v : undefined; }
   function fill(inputs, value) { inputs[0].value = String(value); }
 
+  // Move up / Move down (button value -1 / 1) of an ordering item; focus stays on the button, and
+  // the item's place is said (also when it cannot go further), since nothing else tells a screen
+  // reader that the list changed.
+  function move(e) {
+    var b = e.target, li = b.parentNode, list = li.parentNode;
+    if (!b.value) return;
+    var to = b.value > 0 ? li.nextElementSibling : li.previousElementSibling;
+    if (to) {
+      list.insertBefore(li, b.value > 0 ? to.nextElementSibling : to);
+      list.dataset.moved = 1;
+      b.focus();
+      list.dispatchEvent(new Event('change', { bubbles: true }));
+    }
+    announce(t('moved', { n: [].indexOf.call(list.children, li) + 1, count: list.children.length }));
+  }
+  // The build's HTML in a new element; `html` is sanitised by the build.
+  function box(tag, attrs, html) { var e = el(tag, attrs); e.innerHTML = html; return e; }
+
   var TYPES = {
     single: { render: choices('radio'), read: function (inputs) { return picked(inputs)[0]; }, write: pickOne },
     multiple: {
@@ -347,6 +365,65 @@
         return /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(n) ? Number(n) : v;
       },
       write: fill,
+    },
+    // In the page's seeded shuffle; unanswered until the candidate moves an item. The answer is
+    // every item id in the candidate's order.
+    ordering: {
+      render: function (q, fs, base) {
+        var list = fs.appendChild(el('ol', { class: 'order' }));
+        shuffled(q.items, q.id).forEach(function (item, i) {
+          var li = list.appendChild(el('li', { 'data-id': item.id }));
+          li.appendChild(box('div', { id: base + '-' + i }, item.html));
+          li.append(el('button', { type: 'button', class: 'quiet', value: -1, 'aria-describedby': base + '-' + i }, t('move_up')),
+            el('button', { type: 'button', class: 'quiet', value: 1, 'aria-describedby': base + '-' + i }, t('move_down')));
+        });
+        list.onclick = move;
+        return [list];
+      },
+      read: function (inputs) {
+        return inputs[0].dataset.moved ? [].map.call(inputs[0].children, function (li) { return li.dataset.id; }) : undefined;
+      },
+      write: function (inputs, ids) {
+        var list = inputs[0];
+        list.dataset.moved = 1;
+        [].concat(ids).forEach(function (id) { var li = list.querySelector('[data-id="' + CSS.escape(id) + '"]'); if (li) list.append(li); });
+      },
+    },
+    // A select per prompt, its options (text only: formulas as TeX) in the page's seeded shuffle.
+    // The answer: {prompt id: option id}.
+    matching: {
+      render: function (q, fs, base) {
+        return q.prompts.map(function (p, i) {
+          var row = fs.appendChild(el('div', { class: 'match' })), label = row.appendChild(box('label', { for: base + '-' + i }, p.html));
+          var select = row.appendChild(el('select', { id: base + '-' + i, 'data-prompt': p.id }));
+          if (label.querySelector('math')) select.setAttribute('aria-label', spoken(label));
+          select.append(el('option', { value: '' }, t('choose')));
+          shuffled(q.options, q.id).forEach(function (o) { select.append(el('option', { value: o.id }, spoken(box('template', {}, o.html).content))); });
+          return select;
+        });
+      },
+      read: function (inputs) {
+        var v = {};
+        inputs.forEach(function (s) { if (s.value) v[s.dataset.prompt] = s.value; });
+        return Object.keys(v).length ? v : undefined;
+      },
+      write: function (inputs, v) { inputs.forEach(function (s) { s.value = v[s.dataset.prompt] || ''; }); },
+    },
+    // The text with an input where the build placed each blank. The answer: a text (or null) a blank.
+    cloze: {
+      render: function (q, fs, base) {
+        return [].map.call(fs.appendChild(box('div', { class: 'cloze' }, q.text_html)).querySelectorAll('span[data-blank]'), function (span, i) {
+          var input = el('input', { type: 'text', id: base + '-' + i, autocomplete: 'off', 'aria-label': t('blank', { n: i + 1 }) });
+          if (q.blanks[i] == 'number') input.inputMode = 'decimal';
+          span.replaceWith(input);
+          return input;
+        });
+      },
+      read: function (inputs) {
+        var v = inputs.map(function (i) { return i.value.trim() ? i.value : null; });
+        return v.some(Boolean) ? v : undefined;
+      },
+      write: function (inputs, v) { inputs.forEach(function (i, n) { i.value = v[n] || ''; }); },
     },
   };
   var unknownType = Object.keys(byId).map(function (id) { return byId[id].type; })
