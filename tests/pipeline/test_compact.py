@@ -20,15 +20,36 @@ def test_comment_lines_and_indentation_go_code_stays():
 (function () {
   'use strict';
   // why this is so
-  var url = 'https://example.edu/a'; // a trailing comment is kept: it could be inside a string
+  var url = 'https://example.edu/a'; // a trailing comment goes: the "//" before it is in a string
   /* one line */ var after = 1;
   /* alone */
 
   return url;
 })();
 """
-    assert compact_js(source) == ("(function () {\n'use strict';\nvar url = 'https://example.edu/a'; // a trailing "
-                                  "comment is kept: it could be inside a string\nvar after = 1;\nreturn url;\n})();\n")
+    assert compact_js(source) == ("(function () {\n'use strict';\nvar url = 'https://example.edu/a';\n"
+                                  "var after = 1;\nreturn url;\n})();\n")
+
+
+@pytest.mark.parametrize("line", [
+    "var half = a / 2; // a division first: the line is kept whole",
+    "var re = /it's \\/\\//; // a regular expression may hold quotes and slashes",
+    "var s = 'a // b';",
+    "var s = \"it's // here\";",
+    "var s = 'don\\'t // stop';",
+    "var u = 'x';// no space before it: kept",
+])
+def test_a_trailing_comment_goes_only_when_it_cannot_be_code(line):
+    assert compact_js(line + "\n") == line + "\n"
+
+
+@pytest.mark.parametrize("line, kept", [
+    ("var s = \"it's\"; // said", "var s = \"it's\";"),
+    ("var s = 'a\\'b'; // escaped quote", "var s = 'a\\'b';"),
+    ("if (x) return; // why", "if (x) return;"),
+])
+def test_trailing_comments_after_code_go(line, kept):
+    assert compact_js(line + "\n") == kept + "\n"
 
 
 @pytest.mark.parametrize("source", ["var s = `a\n  b`;\n", "var s = 'a\\\n  b';\n"])
