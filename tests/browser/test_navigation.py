@@ -1,6 +1,7 @@
 """The candidate's navigation in Chromium (issue 20): the question list and its states, flags for
 review (saved over a reload, listed before submitting, never sent), jumping, and a part shown one
-question at a time (`display: one_per_page`) whose answers are saved and sent as on one page."""
+question at a time (`display: one_per_page`) whose answers are saved and sent as on one page.
+The same by keyboard alone: tests/a11y/test_keyboard.py."""
 
 from __future__ import annotations
 
@@ -182,39 +183,3 @@ def test_one_per_page_answers_survive_a_reload_on_another_question_and_are_sent_
     assert payload["answers"] == {"s1": "c", "s2": "a", "s3": "Because."}
     assert payload["order"]["questions"] == ["s1", "s2", "s3"]
 
-
-def test_keyboard_only_list_flags_and_pages(harness):
-    """Tab reaches the list, Enter jumps, Space flags, Enter on Next moves on: all without a mouse."""
-    h = harness
-    h.goto(PAGED + "?attendee=paged-kbd")
-    h.start()
-    expect(h.page.locator("#questions-heading")).to_be_focused()
-    h.page.keyboard.press("Tab")
-    expect(listed(h).nth(0)).to_be_focused()
-    h.page.keyboard.press("Tab")
-    h.page.keyboard.press("Tab")
-    expect(listed(h).nth(2)).to_be_focused()
-    h.page.keyboard.press("Enter")
-    expect(h.question("s3")).to_be_focused()
-    h.page.keyboard.press("Tab")
-    h.page.keyboard.type("Typed.")
-    h.page.keyboard.press("Tab")
-    flag = h.question("s3").locator(".flag")
-    expect(flag).to_be_focused()
-    h.page.keyboard.press("Space")
-    expect(flag).to_have_attribute("aria-pressed", "true")
-    h.page.keyboard.press("Tab")
-    expect(h.page.locator("#previous-question")).to_be_focused()  # Next is disabled on the last one
-    h.page.keyboard.press("Enter")
-    expect(h.question("s2")).to_be_focused()
-    for _ in range(3):  # the box, the flag, Previous
-        h.page.keyboard.press("Tab")
-    h.page.keyboard.press("Tab")
-    expect(h.page.locator("#next-question")).to_be_focused()
-    h.page.keyboard.press("Enter")
-    expect(h.question("s3")).to_be_focused()
-    expect(listed(h).nth(2)).to_have_accessible_name("Question 3, answered, Flagged")
-    # And on to Submit, whose confirmation lists the flag.
-    h.page.locator("#submit-exam").focus()
-    h.page.keyboard.press("Enter")
-    expect(h.page.locator("#confirm-flagged")).to_have_text("Flagged for review: Question 3.")
