@@ -11,17 +11,18 @@ from pathlib import Path
 from typing import Any
 
 from generator.diagnostics import Diagnostics, Position, shown_path
-from generator.site.fields import LANGUAGE_CODE, Fields, type_name
+from generator.site.fields import LANGUAGE_CODE, Fields, closest, type_name
 from generator.site.files import Refused, SiteFiles
-from generator.site.model import ID as QUESTION_ID, QUESTION_TYPES, Accommodation, Choice, Exam, Part, PartItem, Pool, PoolDraw, Question, Text
+from generator.site.model import (ID as QUESTION_ID, PART_DISPLAYS, QUESTION_TYPES, Accommodation, Choice, Exam, Part,
+                                  PartItem, Pool, PoolDraw, Question, Text)
 from generator.site.source import YList, YMap, load_yaml, split_front_matter
 
 EXAM_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 EXAM_KEYS = ("id", "title", "instructions", "workflow_identifier", "lang", "languages", "shuffle", "pools",
-             "parts", "time_limit", "questions", "accommodations")
+             "parts", "time_limit", "questions", "display", "accommodations")
 MAX_EXTRA_TIME_PERCENT = 200
-PART_KEYS = ("title", "time_limit", "questions")
+PART_KEYS = ("title", "time_limit", "questions", "display")
 COMMON_QUESTION_KEYS = ("id", "type", "prompt", "points")
 
 
@@ -178,8 +179,8 @@ class _ExamReader:
                 return ()
             part = self.part(top, 1, top.string("title", "") or "")
             return (part,) if part else ()
-        if top.has("questions") or top.has("time_limit"):
-            key = "questions" if top.has("questions") else "time_limit"
+        if top.has("questions") or top.has("time_limit") or top.has("display"):
+            key = next(k for k in ("questions", "time_limit", "display") if top.has(k))
             self.diagnostics.error(top.mapping.key_at(key),
                                    f"'{key}' belongs inside each part when the exam has 'parts'")
         if not parts:
@@ -207,7 +208,18 @@ class _ExamReader:
                 items.append(item)
         if not entries:
             self.diagnostics.error(fields.at("questions"), f"part {index} has no questions")
-        return Part(index, title, time_limit or 0, tuple(items), fields.pos, fields.at("time_limit"))
+        return Part(index, title, time_limit or 0, tuple(items), fields.pos, fields.at("time_limit"),
+                    self.display(fields))
+
+    def display(self, fields: Fields) -> str:
+        display = fields.string("display", PART_DISPLAYS[0]) or PART_DISPLAYS[0]
+        if display in PART_DISPLAYS:
+            return display
+        close = closest(display, PART_DISPLAYS)
+        hint = f"; did you mean '{close}'?" if close else ""
+        self.diagnostics.error(fields.at("display"), f"'display' must be one of {', '.join(PART_DISPLAYS)}, "
+                                                     f"not '{display}'{hint}")
+        return PART_DISPLAYS[0]
 
     def part_item(self, entry: Any, position: Position) -> PartItem | None:
         if isinstance(entry, YMap) and "pool" in entry:

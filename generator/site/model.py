@@ -509,6 +509,10 @@ class PoolDraw:
 
 PartItem = Union[Question, PoolDraw]
 
+# How a part's questions are shown: all on one page (the default), or one at a time with previous
+# and next buttons. Either way the page, its autosave and its payload are the same.
+PART_DISPLAYS = ("all", "one_per_page")
+
 
 @dataclass(frozen=True)
 class Part:
@@ -518,6 +522,7 @@ class Part:
     items: tuple[PartItem, ...]
     position: Position
     time_limit_position: Position
+    display: str = PART_DISPLAYS[0]
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ id: {exam_id}
 title: {title}
 instructions: {exam_id}.md          # Markdown; a value ending in .md is read from that file
 time_limit: 30                     # minutes; a Proview session may not run longer than 90
+# display: one_per_page           # one question at a time; by default all are on one page
 shuffle: {{questions: false, choices: true}}
 questions:
   - id: q1

@@ -7,8 +7,8 @@ own sites, served from one local server, by overriding `base_url` (tests/browser
 
 /v8/examples/      the repository's example exams (STEM with math and code, French, ...), --proview fake
 /v8/focus/         every question type (focus, with an accommodation), a 15-minute timer exam, an
-                   80-minute exam with 25% extra time for one attendee, and one exam per shipped
-                   language besides English (ar, fr, es, de)
+                   80-minute exam with 25% extra time for one attendee, one exam per shipped
+                   language besides English (ar, fr, es, de), and one question a page (paged)
 /legacy/examples/  the example exams with the legacy embed
 /legacy/focus/     the focus exam with the legacy embed
 
@@ -25,7 +25,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 
 from tests.browser.conftest import (  # noqa: F401  (fixtures are used by name)
-    FOCUS_CONFIG, FOCUS_EXAM, _build, _finish, _site, harness, serving,
+    FOCUS_CONFIG, FOCUS_EXAM, PAGED_EXAM, _build, _finish, _site, harness, serving,
 )
 from tests.legacy.conftest import FOCUS_CONFIG as LEGACY_FOCUS_CONFIG
 from tests.legacy.conftest import legacy, legacy_examples  # noqa: F401
@@ -88,7 +88,7 @@ def a11y_sites(tmp_path_factory) -> Path:
     src = tmp_path_factory.mktemp("a11y-src")
     exams = {"focus": FOCUS_EXAM, "timer": TIMER_EXAM, "extra": EXTRA_EXAM, "arabic": ARABIC_EXAM,
              "lang-fr": language_exam("fr", "Examen"), "lang-es": language_exam("es", "Examen"),
-             "lang-de": language_exam("de", "Prüfung")}
+             "lang-de": language_exam("de", "Prüfung"), "paged": PAGED_EXAM}
     _finish([  # side by side
         _build(REPO / "exams.yaml", root / "v8" / "examples"),
         _build(_site(src / "focus", A11Y_CONFIG, exams), root / "v8" / "focus"),

@@ -31,12 +31,13 @@ def axe_violations(page: Page) -> list[str]:
 
 
 # Every state of the page, in the order walk_every_state visits them.
-STATES = ["identify", "ready", "running", "running, timer hidden", "confirming", "paused", "submitted", "error"]
+STATES = ["identify", "ready", "running", "running, timer hidden", "running, answered and flagged", "confirming", "paused", "submitted", "error"]
 
 
 def walk_every_state(h, init_failure: str, visit: Callable[[str], None]) -> None:
     """Takes the focus exam through every state of the page and calls visit(state) in each:
-    identify, ready, running (every question type; then with the timer hidden; then confirming),
+    identify, ready, running (every question type; then with the timer hidden; then with answers and
+    flags; then confirming, flagged questions listed),
     paused (offline), submitted, and error (the stand-in's init failure, `init_failure`)."""
     def at(state: str, label: str | None = None) -> None:
         h.expect_state(state, timeout=10000)  # legacy: leaving a pause goes through a renewed session
@@ -57,6 +58,10 @@ def walk_every_state(h, init_failure: str, visit: Callable[[str], None]) -> None
     at("running", "running, timer hidden")
     h.page.locator("#timer-toggle").click()
     h.question("q-short").get_by_label("Your answer").fill("red")
+    for flagged in ("q-short", "q-tf"):  # the question list shows answered, flagged and both
+        h.question(flagged).locator(".flag").click()
+    expect(h.question("q-tf").locator(".flag")).to_have_attribute("aria-pressed", "true")
+    at("running", "running, answered and flagged")
     h.page.locator("#submit-exam").click()
     expect(h.page.locator("#confirm-submit")).to_be_visible()
     at("running", "confirming")

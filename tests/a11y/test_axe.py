@@ -58,3 +58,20 @@ def test_legacy_example_with_math_and_code_has_no_violations(legacy):
     h.goto("/examples/physics-kinematics/?attendee=axe-legacy")
     h.start()
     assert axe_violations(h.page) == []
+
+
+def test_one_question_a_page_has_no_violations_in_any_of_its_states(harness):
+    """display: one_per_page: the first question (Previous disabled), answered and flagged, the
+    last (Next disabled), at a desktop's and a phone's width."""
+    h = harness
+    h.goto("/focus/paged/?attendee=axe-paged")
+    h.start()
+    seen = {"first": axe_violations(h.page)}
+    h.question("s1").get_by_role("radio").first.check()
+    h.question("s1").locator(".flag").click()
+    seen["answered and flagged"] = axe_violations(h.page)
+    h.page.get_by_role("navigation", name="Question list").get_by_role("button").nth(2).click()
+    h.page.set_viewport_size({"width": 375, "height": 740})
+    seen["last, 375 px"] = axe_violations(h.page)
+    problems = [f"{state}: {line}" for state, found in seen.items() for line in found]
+    assert not problems, "\n".join(problems)

@@ -153,6 +153,19 @@ parts:
       - {id: m2, type: short_text, prompt: Part two question., answers: [b]}
 """
 
+# One question at a time (display: one_per_page), questions of different heights.
+PAGED_EXAM = """\
+id: paged
+title: Paged exam
+workflow_identifier: paged-wf
+time_limit: 10
+display: one_per_page
+questions:
+  - {id: s1, type: single, prompt: First., choices: [{text: "x", correct: true}, {text: "y"}, {text: "z"}]}
+  - {id: s2, type: short_text, prompt: Second., answers: [a]}
+  - {id: s3, type: long_text, prompt: Third., rubric: anything}
+"""
+
 
 # A configured guard: refresh after 30 minutes of session time, inside a 60-minute exam.
 GUARD30_CONFIG = FOCUS_CONFIG.replace("  languages: [en, fr]\n", "  languages: [en, fr]\n  refresh_after_minutes: 30\n")
@@ -187,8 +200,8 @@ def sites(tmp_path_factory) -> Path:
     """Builds every site once into one served folder:
     /examples/  the repository's exams.yaml with --proview fake
     /real/      the same without it: the page loads the dev loader URL (routed to the fake)
-    /focus/     focus, long (90 min, default guard), multi (two 5-minute parts) and types (ordering,
-                matching, cloze), --proview fake; its keys in focus-keys/
+    /focus/     focus, long (90 min, default guard), multi (two 5-minute parts), types (ordering,
+                matching, cloze) and paged (one question a page), --proview fake; its keys in focus-keys/
     /guard30/   long (60 min) with proview.refresh_after_minutes: 30, --proview fake"""
     root = tmp_path_factory.mktemp("sites")
     src = tmp_path_factory.mktemp("src")
@@ -196,7 +209,7 @@ def sites(tmp_path_factory) -> Path:
         _build(REPO / "exams.yaml", root / "examples"),
         _build(REPO / "exams.yaml", root / "real", fake=False),
         _build(_site(src / "focus", FOCUS_CONFIG, {"focus": FOCUS_EXAM, "long": LONG_EXAM, "multi": MULTI_EXAM,
-                                                 "types": TYPES_EXAM}),
+                                                 "types": TYPES_EXAM, "paged": PAGED_EXAM}),
                root / "focus"),
         _build(_site(src / "guard30", GUARD30_CONFIG, {"long": GUARD30_EXAM}), root / "guard30"),
     ])

@@ -51,9 +51,10 @@ def shifts_since(h, mark: int) -> list[dict]:
 
 @pytest.mark.parametrize("width", [1280, 375])
 def test_nothing_moves_while_answering_saving_and_crossing_the_hour(harness, width):
-    """A 90-minute part: typing (Saving… then saved), picking a choice, the timer going from
-    1:00:00 to 0:59:59 and the 10-minute warning move nothing on the page: the layout shifts add up
-    to exactly 0, counting those right after input too."""
+    """A 90-minute part: typing (Saving… then saved), picking a choice, flagging and unflagging (the
+    question list's buttons changing state with each), the timer going from 1:00:00 to 0:59:59 and
+    the 10-minute warning move nothing on the page: the layout shifts add up to exactly 0, counting
+    those right after input too."""
     h = harness
     h.page.set_viewport_size({"width": width, "height": 800})
     h.context.add_init_script(RECORD_SHIFTS)
@@ -68,6 +69,13 @@ def test_nothing_moves_while_answering_saving_and_crossing_the_hour(harness, wid
     h.page.clock.run_for(1000)
     expect(h.page.locator("#exam-saved")).to_have_text("All answers saved on this device")
     h.question("l2").get_by_label("x", exact=True).check()
+    listed = h.page.get_by_role("navigation", name="Question list").get_by_role("button")
+    expect(listed.nth(1)).to_have_accessible_name("Question 2, answered")
+    h.question("l1").get_by_role("button", name="Flag for review").click()
+    h.question("l2").get_by_role("button", name="Flag for review").click()
+    expect(listed.nth(0)).to_have_accessible_name("Question 1, answered, Flagged")
+    h.question("l2").get_by_role("button", name="Flagged").click()
+    expect(listed.nth(1)).to_have_accessible_name("Question 2, answered")
     h.page.clock.fast_forward("29:50")
     h.page.clock.run_for("00:15")  # one tick a second over the hour
     expect(timer).to_have_attribute("data-remaining", re.compile(r"^35[89]\d$"))  # under the hour
@@ -81,6 +89,41 @@ def test_nothing_moves_while_answering_saving_and_crossing_the_hour(harness, wid
 
     shifts = shifts_since(h, mark)
     assert sum(s["value"] for s in shifts) == 0, shifts
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_one_question_a_page_moves_only_when_the_candidate_moves(harness, width):
+    """display: one_per_page. Answering, flagging and the list's states move nothing, input or not;
+    going to another question (Next, Previous, the list) changes the page only right after the
+    candidate's click, which the Layout Instability API leaves out (hadRecentInput): the other
+    shifts add up to exactly 0."""
+    h = harness
+    h.page.set_viewport_size({"width": width, "height": 800})
+    h.context.add_init_script(RECORD_SHIFTS)
+    h.goto(f"/focus/paged/?attendee=shift-paged-{width}")
+    h.start()
+    mark = len(shifts_since(h, 0))
+    h.question("s1").get_by_label("y", exact=True).check()
+    h.question("s1").get_by_role("button", name="Flag for review").click()
+    h.question("s1").get_by_role("button", name="Flagged").click()
+    h.page.clock.run_for(1000)
+    expect(h.page.locator("#exam-saved")).to_have_text("All answers saved on this device")
+    shifts = shifts_since(h, mark)
+    assert sum(s["value"] for s in shifts) == 0, shifts
+
+    listed = h.page.get_by_role("navigation", name="Question list").get_by_role("button")
+    h.page.locator("#next-question").click()
+    h.question("s2").get_by_label("Your answer").press_sequentially("an answer")
+    h.page.clock.run_for(1000)
+    h.page.locator("#next-question").click()  # to the long text: the tallest question
+    listed.nth(0).click()
+    h.page.locator("#next-question").click()
+    h.page.locator("#previous-question").click()
+    expect(listed.nth(1)).to_have_accessible_name("Question 2, answered")
+    h.page.clock.run_for(1000)
+    shifts = shifts_since(h, mark)
+    assert any(s["input"] for s in shifts), "the moves between questions were not seen"
+    assert sum(s["value"] for s in shifts if not s["input"]) == 0, shifts
 
 
 # ------------------------------------------------------------------------------------------- the start page

@@ -1,5 +1,6 @@
 """Screenshots of the candidate's page for a person to look at (issue 19): the start page, the
-running page, the confirmation and the submitted page, at 1280 and 375 px, written to
+running page (with its question list, answers and a flag), the confirmation and the submitted
+page, and a part shown one question at a time (issue 20), at 1280 and 375 px, written to
 tests/screenshots/ (ignored by git) on every run. The report's are taken by tests/results."""
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ def test_screenshots_of_every_step(harness, width, height):
     h.expect_state("running")
     h.question("solve-linear").get_by_label("x = 5", exact=True).check()
     h.question("primes").get_by_label("2", exact=True).check()
+    h.question("primes").get_by_role("button", name="Flag for review").click()
     expect(h.page.locator("#exam-saved")).to_have_text("All answers saved on this device")
     shot("2-running")
     shot("2-running-full", full_page=True)
@@ -41,4 +43,12 @@ def test_screenshots_of_every_step(harness, width, height):
     h.page.locator("#confirm-yes").click()
     h.expect_state("submitted")
     shot("4-submitted")
+    h.goto("/focus/paged/?attendee=shot-2")
+    h.start()
+    h.page.locator("#next-question").click()
+    h.question("s2").get_by_label("Your answer").fill("an answer")
+    h.question("s2").get_by_role("button", name="Flag for review").click()
+    expect(h.page.locator("#exam-saved")).to_have_text("All answers saved on this device")
+    h.page.locator("#exam-actions").scroll_into_view_if_needed()  # the list, the question, its buttons
+    shot("5-one-per-page")
     assert all(path.read_bytes().startswith(PNG) for path in taken)

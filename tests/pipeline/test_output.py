@@ -104,7 +104,7 @@ def test_page_embeds_the_exam_as_data_not_as_visible_questions(examples):
     data = page_data(html)
     assert data["exam"]["id"] == "algebra-quiz"
     assert data["part"] == {"index": 1, "title": "Algebra quiz, week 6", "time_limit_seconds": 2400,
-                            "next_url": None, "question_count": 7}
+                            "next_url": None, "question_count": 7, "display": "all"}
     assert data["proview"]["dsn"] == "dev-dsn" and data["proview"]["languages"] == ["en"]
     assert data["submission"] == {"url": "https://api.example.edu/submissions"}  # no signed links asked for
     first = data["items"][0]["question"]

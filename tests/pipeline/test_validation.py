@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.kit.sites import CONFIG, EXAM, make_site, problems
+from tests.kit.pages import page_data
+from tests.kit.sites import CONFIG, EXAM, build_site, make_site, problems
 
 ONE_QUESTION = """\
 id: sample
@@ -140,6 +141,24 @@ questions:
      "  - {extra_time: 50, attendees: [a]}\n", 14, "attendee 'a' has two accommodations"),
     ("bad language", EXAM.replace("time_limit: 30", "time_limit: 30\nlanguages: [English]"), 4,
      "'English' is not a language code"),
+    ("unknown display", EXAM.replace("time_limit: 30", "time_limit: 30\ndisplay: one_per_pgae"), 4,
+     "'display' must be one of all, one_per_page, not 'one_per_pgae'; did you mean 'one_per_page'?"),
+    ("unknown display in a part", """\
+id: sample
+title: S
+parts:
+  - title: A
+    time_limit: 10
+    display: paged
+    questions: [{id: q1, type: long_text, prompt: Hi}]
+""", 6, "'display' must be one of all, one_per_page, not 'paged'"),
+    ("display beside parts", """\
+id: sample
+title: S
+display: one_per_page
+parts:
+  - {title: A, time_limit: 10, questions: [{id: q1, type: long_text, prompt: Hi}]}
+""", 3, "'display' belongs inside each part"),
 ]
 
 
@@ -294,3 +313,20 @@ def test_a_colon_in_an_unquoted_value_says_to_quote_it(tmp_path):
     reported = problems(make_site(tmp_path, {"sample": text}))
     assert any("mapping values are not allowed" in p and 'must be quoted, e.g. prompt: "Explain this: why?"' in p
                for p in reported), reported
+
+
+
+def test_display_reaches_each_part_page_and_defaults_to_all(tmp_path):
+    """`display: one_per_page` is a part's own: its page says so to the runtime; a part without
+    it shows all its questions."""
+    text = """\
+id: sample
+title: S
+parts:
+  - {title: A, time_limit: 10, display: one_per_page, questions: [{id: q1, type: long_text, prompt: Hi}]}
+  - {title: B, time_limit: 10, questions: [{id: q2, type: long_text, prompt: Hi}]}
+"""
+    config = make_site(tmp_path / "site", {"sample": text})
+    build_site(config, tmp_path / "out", tmp_path / "keys")
+    pages = [tmp_path / "out" / "sample" / "index.html", tmp_path / "out" / "sample" / "part-2" / "index.html"]
+    assert [page_data(page.read_bytes())["part"]["display"] for page in pages] == ["one_per_page", "all"]

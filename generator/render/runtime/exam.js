@@ -165,6 +165,8 @@
       extra_time_percent: limit.percent, session_started_at: null, refresh: 0, session_identifier: null,
       session_uuid: null, warned: [], submitted: null,
     };
+    // A record from before flags existed has none.
+    rec.flags = rec.flags || {};
     if (limit.percent) {
       var shown = $('exam-time-limit');
       if (shown) shown.textContent = t('time_limit_extra', { time: tn('minutes', Math.round(limit.seconds / 60)), percent: limit.percent });
@@ -433,6 +435,7 @@
     ui.questions.textContent = '';
     // The heading names the form (aria-labelledby) and takes focus when the questions appear.
     ui.questions.appendChild(el('h2', { id: 'questions-heading', tabindex: '-1' }, t('questions_heading')));
+    var list = ui.questions.appendChild(el('nav', { class: 'qnav', 'aria-label': t('question_list') }));
     rec.order.questions.forEach(function (qid, n) {
       var q = byId[qid];
       var base = 'q-' + n;
@@ -449,9 +452,24 @@
       prompt.innerHTML = q.prompt_html; // sanitised by the build
       fs.appendChild(prompt);
       controls[q.id] = { q: q, fieldset: fs, inputs: TYPES[q.type].render(q, fs, base) };
+      // The question list jumps here.
+      fs.tabIndex = -1;
+      controls[q.id].flag = button(fs, { class: 'flag quiet' }, '', function () {
+        rec.flags[qid] = !rec.flags[qid];
+        mark(qid);
+        save();
+      });
+      nav[qid] = button(list, {}, n + 1, function () { go(n).focus(); });
       ui.questions.appendChild(fs);
       writeAnswer(q.id, rec.answers[q.id]);
+      mark(qid);
     });
+    if (paged) {
+      var pager = ui.questions.appendChild(el('div', { class: 'pager' }));
+      button(pager, { id: 'previous-question' }, t('previous_question'), function () { go(rec.at - 1).focus(); });
+      button(pager, { id: 'next-question' }, t('next_question'), function () { go(rec.at + 1).focus(); });
+      go(rec.at || 0);
+    }
   }
 
   // undefined means unanswered: unanswered questions are absent from the payload.
@@ -476,6 +494,7 @@
     var qid = fs.getAttribute('data-question-id');
     var v = readAnswer(qid);
     if (v === undefined) delete rec.answers[qid]; else rec.answers[qid] = v;
+    mark(qid);
     clearTimeout(saveTimer);
     if (e.type === 'change') save();
     else {
@@ -486,6 +505,42 @@
   ui.questions.addEventListener('input', onAnswer);
   ui.questions.addEventListener('change', onAnswer);
   ui.questions.addEventListener('submit', function (e) { e.preventDefault(); }); // Enter in a text field
+
+  // ---------------------------------------------------------------- the question list, flags and pages
+
+  // The list says each question's state in words (its name) and in symbols (exam.css), never by
+  // colour alone. Flags are the candidate's own reminders: kept in the record, never in a payload.
+  // question id -> its button in the list
+  var nav = {};
+  var paged = part.display === 'one_per_page';
+  function mark(qid) {
+    var on = rec.flags[qid], done = qid in rec.answers, b = nav[qid], f = controls[qid].flag;
+    b.className = (done ? 'done ' : 'quiet ') + (on ? 'flagged' : '');
+    b.setAttribute('aria-label', [t('question_number', { n: b.textContent }), t(done ? 'answered' : 'unanswered')]
+      .concat(on ? t('flagged') : []).join(t('list_separator')));
+    f.setAttribute('aria-pressed', !!on);
+    f.textContent = t(on ? 'flagged' : 'flag');
+  }
+  // One question at a time (display: one_per_page), or all of them; returns the question's
+  // fieldset, which takes focus when the candidate moves, so a screen reader says where they are.
+  function go(n) {
+    var qs = rec.order.questions;
+    if (paged) {
+      rec.at = n;
+      qs.forEach(function (qid, i) {
+        controls[qid].fieldset.hidden = i !== n;
+        nav[qid].setAttribute('aria-current', i === n);
+      });
+      $('previous-question').disabled = !n;
+      $('next-question').disabled = n === qs.length - 1;
+    }
+    return controls[qs[n]].fieldset;
+  }
+  function button(parent, attrs, text, onClick) {
+    var b = parent.appendChild(el('button', Object.assign({ type: 'button' }, attrs), text));
+    b.addEventListener('click', onClick);
+    return b;
+  }
   function flush() { if (rec && rec.started_at && !rec.submitted) { clearTimeout(saveTimer); save(); } }
   window.addEventListener('pagehide', flush);
   document.addEventListener('visibilitychange', function () { if (document.hidden) flush(); });
@@ -704,14 +759,18 @@
 
   var session = false; // a Proview session is running in this page view
 
+  // "Question 2, Question 5": the questions, by their number on the page, that `test` picks.
+  function listed(test) {
+    return rec.order.questions.map(function (qid, n) { return test(qid) ? t('question_number', { n: n + 1 }) : ''; })
+      .filter(Boolean).join(t('list_separator'));
+  }
   function confirmSubmit() {
-    var missing = rec.order.questions.map(function (qid, n) { return rec.answers[qid] === undefined ? n + 1 : 0; })
-      .filter(Boolean);
+    var missing = listed(function (qid) { return rec.answers[qid] === undefined; });
+    var flagged = listed(function (qid) { return rec.flags[qid]; });
     var dialog = el('dialog', { id: 'confirm-submit', 'aria-labelledby': 'confirm-title' });
     dialog.appendChild(el('h2', { id: 'confirm-title' }, t('confirm_title')));
-    dialog.appendChild(el('p', {}, missing.length
-      ? t('confirm_unanswered', { questions: missing.map(function (n) { return t('question_number', { n: n }); }).join(t('list_separator')) })
-      : t('confirm_all_answered')));
+    dialog.appendChild(el('p', {}, missing ? t('confirm_unanswered', { questions: missing }) : t('confirm_all_answered')));
+    if (flagged) dialog.appendChild(el('p', { id: 'confirm-flagged' }, t('confirm_flagged', { questions: flagged })));
     dialog.appendChild(el('p', {}, t('confirm_final')));
     var yes = el('button', { type: 'button', id: 'confirm-yes' }, t('confirm_yes'));
     var no = el('button', { type: 'button', id: 'confirm-no' }, t('confirm_no'));
