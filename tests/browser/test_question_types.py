@@ -99,10 +99,12 @@ def test_every_move_button_and_select_is_reachable_by_tab(harness):
     h.start()
     reached = []
     h.question("ord").get_by_role("button", name="Move up").first.focus()
-    for _ in range(8 + 3 + 2):
+    for _ in range(8 + 1 + 3 + 1 + 2):
         reached.append(h.page.evaluate("document.activeElement.tagName + ':' + (document.activeElement.textContent || '').slice(0, 9)"))
         h.page.keyboard.press("Tab")
-    assert [r.split(":")[0] for r in reached] == ["BUTTON"] * 8 + ["SELECT"] * 3 + ["INPUT"] * 2
+    # Each question ends with its flag for review.
+    assert [r.split(":")[0] for r in reached] == ["BUTTON"] * 8 + ["BUTTON"] + ["SELECT"] * 3 + ["BUTTON"] + ["INPUT"] * 2
+    assert reached[8].split(":")[1] == reached[12].split(":")[1] == "Flag for "
     # Moving the first item up does nothing, and says where it is; the last one down too.
     first, last = items(h)[0], items(h)[-1]
     h.question("ord").get_by_role("button", name="Move up").first.click()
