@@ -21,6 +21,7 @@ RUNTIME_DIR = Path(__file__).parent / "runtime"
 RUNTIME_FILES = {"exam.js": "exam.js", "exam.css": "exam.css"}
 # The logical name of a page's message catalogue (its language's), beside the runtime's files.
 MESSAGES = "messages.js"
+HIGHLIGHT = "highlight.css"  # the code colours: loaded by the pages that show code
 SDK_ADAPTERS = {"v8": "sdk-v8.js", "legacy": "sdk-legacy.js"}
 FAKE_LOADERS = {"v8": "proview-fake.js", "legacy": "proview-fake-legacy.js"}
 
@@ -45,13 +46,16 @@ def make_asset(filename: str, content: bytes) -> Asset:
 
 
 def runtime_assets(sdk: str, fake_proview: bool) -> dict[str, Asset]:
-    """The runtime for one SDK target: exam.js, exam.css, sdk.js and, for previews, the fake loader."""
+    """The runtime for one SDK target: exam.js, exam.css, sdk.js, highlight.css and, for previews,
+    the fake loader."""
     files = dict(RUNTIME_FILES, **{"sdk.js": SDK_ADAPTERS[sdk]})
     if fake_proview:
         files["proview-fake.js"] = FAKE_LOADERS[sdk]
     contents = {name: (RUNTIME_DIR / source).read_bytes() for name, source in files.items()}
-    # Code highlighting's colours are generated (checked for contrast), then shipped with the page's CSS.
-    contents["exam.css"] += b"\n" + stylesheet().encode()
+    # Code highlighting's colours are generated (checked for contrast), in a stylesheet of their own
+    # that only pages showing code load.
+    files[HIGHLIGHT] = HIGHLIGHT
+    contents[HIGHLIGHT] = stylesheet().encode()
     return {name: make_asset(files[name], compact(files[name], content)) for name, content in sorted(contents.items())}
 
 

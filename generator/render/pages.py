@@ -13,7 +13,7 @@ import jinja2
 from markupsafe import Markup
 
 from generator.site import i18n
-from generator.render.assets import MESSAGES, Asset, messages_asset
+from generator.render.assets import HIGHLIGHT, MESSAGES, Asset, messages_asset
 from generator.site.config import SESSION_LIMIT_MINUTES, SiteConfig
 from generator.render.markdown import Image, MarkdownRenderer
 from generator.render.contract import contract_problems
@@ -22,6 +22,7 @@ from generator.diagnostics import Position, shown_path
 from generator.site.model import Exam, Part, PoolDraw, Question
 
 PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
+HIGHLIGHTED = '<div class="highlight"'  # what render/highlight.py wraps code in
 RTL_LANGUAGES = {"ar", "fa", "he", "ur", "yi", "ps", "sd", "ug", "dv"}
 LOADER_TIMEOUT_SECONDS = 30
 # (character, escape) pairs, applied with str.replace: C-speed scans, where str.translate with a
@@ -130,11 +131,14 @@ class PageRenderer:
     def _page(self, exam: Exam, part: Part, *, images: list[Image], messages: i18n.Messages) -> Page:
         prefix = "../assets/" if part.index == 1 else "../../assets/"
         origins: set[str] = set()
+        code = False  # does the page show highlighted code (and so load its colours)?
 
         def html(text, blanks: bool = False) -> str:
+            nonlocal code
             rendered = self.markdown.render(text, prefix, blanks)
             images.extend(rendered.images)
             origins.update(rendered.remote_origins)
+            code = code or HIGHLIGHTED in rendered.html
             return i18n.localize_code_labels(rendered.html, messages)
 
         def question(q: Question) -> dict:
@@ -198,6 +202,7 @@ class PageRenderer:
             "loader_url": loader_url,
             "sdk": proview.sdk,
             "preview": self.options.fake_proview,
+            "highlight": HIGHLIGHT if code else None,
             # The template's static text, from the same catalogue as the runtime's.
             "t": messages.text,
             "tn": messages.plural,
