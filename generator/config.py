@@ -411,6 +411,10 @@ def _exam_files(top: Fields, root: Path, files: SiteFiles, diagnostics: Diagnost
         if not isinstance(pattern, str) or not pattern:
             diagnostics.error(position, "each entry of 'exams' must be a file name or a glob such as exams/*.yaml")
             continue
+        if os.path.isabs(pattern):
+            diagnostics.error(position, f"'{pattern}' is an absolute path: name exam files relative to exams.yaml, "
+                                        "such as exams/*.yaml")
+            continue
         matches = _glob_files(root, pattern, plain) if any(c in pattern for c in "*?[") \
             else ([root / pattern] if (root / pattern).is_file() else [])
         if not matches:

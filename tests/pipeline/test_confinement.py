@@ -4,6 +4,7 @@ outside is read or published, unless exams.yaml lists the folder under `include_
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -81,6 +82,15 @@ def test_exam_glob_outside(tmp_path, outside):
     assert_refused(config, "/exams.yaml:4:23: error: the exam file '../outside/other.yaml' is outside")
 
 
+@pytest.mark.parametrize("pattern", ["{outside}/*.yaml", "{outside}/other.yaml"])
+def test_exam_file_by_absolute_path(tmp_path, outside, pattern):
+    pattern = pattern.format(outside=outside)
+    config = make_site(tmp_path / "site", config=CONFIG.replace("[exams/*.yaml]", f'[exams/*.yaml, "{pattern}"]'))
+    reported = problems(config)
+    assert any(f"/exams.yaml:4:23: error: '{pattern}' is an absolute path: name exam files relative to exams.yaml"
+               in p for p in reported), reported
+
+
 def test_exam_file_symlinked_outside(tmp_path, outside):
     config = make_site(tmp_path / "site")
     (config.parent / "exams" / "other.yaml").symlink_to(outside / "other.yaml")
@@ -112,6 +122,13 @@ def test_templates_folder_symlinked_outside(tmp_path, outside):
     (outside / "page.html").write_text("{% extends 'examsite/page.html' %}")
     (config.parent / "templates").symlink_to(outside, target_is_directory=True)
     assert_refused(config, "/exams.yaml:1:1: error: the template", "leads through a link outside")
+
+
+def test_a_named_pipe_is_not_read(tmp_path):
+    config = make_site(tmp_path / "site", {"sample": with_question_file("pipe.md")})
+    os.mkfifo(config.parent / "exams" / "pipe.md")  # opened as a file, it would wait for a writer forever
+    reported = problems(config)
+    assert any("/exams/sample.yaml:12:11: error: Markdown file 'pipe.md' is not a file" in p for p in reported)
 
 
 def test_links_inside_the_site_are_followed(tmp_path):
