@@ -75,12 +75,15 @@ def nested(style: str, depth: int) -> str:
         return HEAD + "x: " + "[" * depth + "]" * depth + "\n" + QUESTIONS
     if style == "block":
         return HEAD + "x:\n" + "- " * depth + "x\n" + QUESTIONS
+    if style == "block after U+2028":  # a line break to YAML, though not to str.splitlines' "\n"
+        return HEAD + QUESTIONS + "x:\u2028" + "- " * depth + "x\n"
     return HEAD + "x:\n" + "".join("  " * level + "y:\n" for level in range(1, depth)) + "  " * depth + "z\n" + \
         QUESTIONS
 
 
 @pytest.mark.parametrize("style,depth,line", [("flow", 329, 4), ("flow", 999, 4), ("flow", 100_000, 4),
-                                              ("block", 329, 5), ("block", 200_000, 5), ("mapping", 400, 104)])
+                                              ("block", 329, 5), ("block", 200_000, 5), ("mapping", 400, 104),
+                                              ("block after U+2028", 100_000, 6)])
 def test_deep_nesting_is_one_error_not_a_traceback(tmp_path, style, depth, line):
     site = make_site(tmp_path, {"sample": nested(style, depth)}).parent
     code, stderr, _, _ = run_check(site)
