@@ -26,7 +26,7 @@ _STR_TAG = "tag:yaml.org,2002:str"
 # far below Python's recursion limit.
 MAX_DEPTH = 100
 # Aliases (*name) that repeat an anchored list or mapping (&name) copy it: nine levels of nine
-# aliases each make 387 million values from 100 lines. Reusing a few choices stays far below this.
+# aliases each make billions of values from ten lines. Reusing a few choices stays far below this.
 MAX_ALIAS_VALUES = 100_000
 # libyaml composes recursively, in C: some 40,000 levels overflow the stack and kill the process
 # (PyYAML's own composer, without libyaml, recurses in Python). Text that may nest deeper than this
