@@ -368,7 +368,7 @@ def _site_files(top: Fields, folder: Path, diagnostics: Diagnostics) -> SiteFile
     entries = top.sequence("include_roots")
     for index, entry in enumerate(entries or ()):
         position = entries.item_at(index)  # type: ignore[union-attr]
-        if not isinstance(entry, str) or not entry.strip():
+        if not isinstance(entry, str) or not entry.strip() or "\0" in entry:
             diagnostics.error(position, "each entry of 'include_roots' must be a folder, relative to exams.yaml")
             continue
         root = (folder / entry).resolve()

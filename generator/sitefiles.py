@@ -37,12 +37,15 @@ class SiteFiles:
         return SiteFiles((site_folder.resolve(),))
 
     def inside(self, path: Path) -> bool:
+        """Does the folder or file `path` (no NUL in it) resolve inside a root?"""
         resolved = path.resolve()
         return any(resolved.is_relative_to(root) for root in self.roots)
 
     def confined(self, path: Path, what: str, name: str) -> Path:
         """`path` resolved, when it lies inside a root; else Refused. `name` is how the
         instructor wrote it."""
+        if "\0" in str(path):  # no file has one; the system would refuse the name
+            raise Refused(f"{what} '{name.replace(chr(0), '%00')}' is no file name: it holds a NUL character")
         resolved = path.resolve()
         if any(resolved.is_relative_to(root) for root in self.roots):
             return resolved
