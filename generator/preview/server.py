@@ -241,7 +241,8 @@ class GenerationHandler(_Handler):
 @web.stream_request_body
 class SubmissionsHandler(_Handler):
     """The local submission endpoint: stores each POST's body as received. The body is taken as
-    it streams in, so one that says it is too large is refused before any of it is read."""
+    it streams in, so one that says it is too large is refused before any of it is read (one sent
+    in chunks, with no length said, is cut off by the server's max_body_size)."""
 
     def prepare(self) -> None:
         self._body = bytearray()
@@ -251,19 +252,16 @@ class SubmissionsHandler(_Handler):
 
     def data_received(self, chunk: bytes) -> None:
         self._body += chunk
-        if len(self._body) > MAX_SUBMISSION_BYTES:  # sent in chunks, with no length said
-            raise web.HTTPError(413)
 
     def post(self) -> None:
         assert self.store is not None
-        self.request.body = bytes(self._body)
         # What the runtime sends; a page of another site cannot send it without a CORS
         # preflight, which this endpoint never grants.
         if self.request.headers.get("Content-Type", "").split(";")[0].strip() != "application/json":
             self.send_error(415, reason="send the payload as application/json")
             return
         try:
-            body = self.request.body.decode("utf-8")
+            body = self._body.decode("utf-8")
             payload = json.loads(body)
         except ValueError:
             self.send_error(400, reason="the body is not JSON")

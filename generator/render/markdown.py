@@ -272,11 +272,12 @@ class MarkdownRenderer:
             return src
         # cmark percent-encodes what a URL cannot hold ("my figure.svg" -> "my%20figure.svg").
         written = text.base_dir / unquote(parts.path)
-        path = written.resolve()
-        if path.suffix.lower() not in IMAGE_SUFFIXES:
-            self.diagnostics.error(position, f"image '{src}' is not an image file ({', '.join(sorted(IMAGE_SUFFIXES))})")
-            return src
         try:
+            path = self.files.confined(written, "image", src)
+            if path.suffix.lower() not in IMAGE_SUFFIXES:
+                self.diagnostics.error(position, f"image '{src}' is not an image file "
+                                                 f"({', '.join(sorted(IMAGE_SUFFIXES))})")
+                return src
             digest = self._digest(written, path, src)
         except Refused as error:
             self.diagnostics.error(position, str(error))

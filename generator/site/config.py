@@ -489,7 +489,7 @@ def _site_files(top: Fields, folder: Path, diagnostics: Diagnostics) -> SiteFile
     entries = top.sequence("include_roots")
     for index, entry in enumerate(entries or ()):
         position = entries.item_at(index)  # type: ignore[union-attr]
-        if not isinstance(entry, str) or not entry.strip():
+        if not isinstance(entry, str) or not entry.strip() or "\0" in entry:
             diagnostics.error(position, "each entry of 'include_roots' must be a folder, relative to exams.yaml")
             continue
         root = (folder / entry).resolve()
@@ -531,6 +531,10 @@ def _exam_files(top: Fields, root: Path, files: SiteFiles, diagnostics: Diagnost
         position = patterns.item_at(index)
         if not isinstance(pattern, str) or not pattern:
             diagnostics.error(position, "each entry of 'exams' must be a file name or a glob such as exams/*.yaml")
+            continue
+        if os.path.isabs(pattern):
+            diagnostics.error(position, f"'{pattern}' is an absolute path: name exam files relative to exams.yaml, "
+                                        "such as exams/*.yaml")
             continue
         matches = _glob_files(root, pattern, plain) if any(c in pattern for c in "*?[") \
             else ([root / pattern] if (root / pattern).is_file() else [])

@@ -9,6 +9,7 @@ followed) before they are compared, and checked before anything is read.
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,12 +37,15 @@ class SiteFiles:
         return SiteFiles((site_folder.resolve(),))
 
     def inside(self, path: Path) -> bool:
+        """Does the folder or file `path` (no NUL in it) resolve inside a root?"""
         resolved = path.resolve()
         return any(resolved.is_relative_to(root) for root in self.roots)
 
     def confined(self, path: Path, what: str, name: str) -> Path:
         """`path` resolved, when it lies inside a root; else Refused. `name` is how the
         instructor wrote it."""
+        if "\0" in str(path):  # no file has one; the system would refuse the name
+            raise Refused(f"{what} '{name.replace(chr(0), '%00')}' is no file name: it holds a NUL character")
         resolved = path.resolve()
         if any(resolved.is_relative_to(root) for root in self.roots):
             return resolved
@@ -51,7 +55,10 @@ class SiteFiles:
 
     def read_bytes(self, path: Path, what: str, name: str) -> bytes:
         """The content of a confined file of bounded size. Refused, or OSError when it cannot be read."""
-        with open(self.confined(path, what, name), "rb") as stream:
+        # Not blocking: a named pipe must not stall the build before it is seen to be no file.
+        with open(os.open(self.confined(path, what, name), os.O_RDONLY | os.O_NONBLOCK), "rb") as stream:
+            if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
+                raise Refused(f"{what} '{name}' is not a file")
             content = stream.read(self.max_file_bytes + 1)  # never more, whatever the file claims
         if len(content) > self.max_file_bytes:
             raise Refused(f"{what} '{name}' is larger than {size_text(self.max_file_bytes)}, the most a build reads "

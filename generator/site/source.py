@@ -22,17 +22,20 @@ from generator.diagnostics import Diagnostics, Position
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STR_TAG = "tag:yaml.org,2002:str"
-# A real exam nests under 10 levels. The converter recurses, three frames a level: 100 levels stay
+# A real exam nests under 10 levels. The converter recurses, two frames a level: 100 levels stay
 # far below Python's recursion limit.
 MAX_DEPTH = 100
 # Aliases (*name) that repeat an anchored list or mapping (&name) copy it: nine levels of nine
-# aliases each make 387 million values from 100 lines. Reusing a few choices stays far below this.
+# aliases each make billions of values from ten lines. Reusing a few choices stays far below this.
 MAX_ALIAS_VALUES = 100_000
 # libyaml composes recursively, in C: some 40,000 levels overflow the stack and kill the process
 # (PyYAML's own composer, without libyaml, recurses in Python). Text that may nest deeper than this
 # is first measured through the parser's events, which it reads without recursing.
 _COMPOSE_SAFE_DEPTH = 5_000 if _Loader is not yaml.SafeLoader else MAX_DEPTH
-_BLOCK_PREFIX = re.compile(r"^[ ]*(?:[-?:][ ]+)*", re.M)
+# YAML breaks lines at \r, NEL and the Unicode line and paragraph separators too.
+_LONG_PREFIX = re.compile("(?:^|[\r\x85\u2028\u2029])[ \t?:-]{%d}" % (_COMPOSE_SAFE_DEPTH // 4), re.M)
+_Scalar = yaml.ScalarNode
+_OPEN, _DONE = object(), object()
 _COLLECTION_START = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
 _COLLECTION_END = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
 
@@ -84,8 +87,9 @@ class _Converter:
         self.line_offset = line_offset
         self.diagnostics = diagnostics
         self.constructor = SafeConstructor()
-        self._seen: set[int] = set()  # the collections converted once: another visit is an alias
-        self._open: set[int] = set()  # the collections being converted: an alias to one is a loop
+        # Each collection met: _OPEN while it is converted (an alias to it then is a loop), _DONE
+        # after (another visit is an alias).
+        self._state: dict[int, object] = {}
         self._copied = 0  # values made by repeating aliased collections
         self._copying_at: Position | None = None  # the anchor of the first alias repeated
 
@@ -101,79 +105,77 @@ class _Converter:
 
     def convert(self, node: yaml.Node, depth: int = 1, copying: bool = False) -> Any:
         """`node` as plain values. `copying`: `node` lies inside a second use of an aliased collection."""
-        if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
-            return self.collection(node, depth, copying)
+        if isinstance(node, yaml.ScalarNode):
+            if copying:
+                self.count_copy()
+            if node.tag == _STR_TAG:
+                return node.value
+            try:
+                return self.constructor.construct_object(node, deep=True)
+            except yaml.YAMLError as error:
+                self.diagnostics.error(self.pos(node), f"cannot read this value: {error}")
+                return None
+        if depth > MAX_DEPTH:
+            raise _Refused(self.pos(node), _too_deep(MAX_DEPTH))
+        identity = id(node)  # aliases share the anchored node itself
+        state = self._state.get(identity)
+        if state is _OPEN:
+            raise _Refused(self.pos(node), "this value holds an alias (*name) to itself (&name), which never ends")
+        if state is _DONE and not copying:
+            copying = True
+            self._copying_at = self._copying_at or self.pos(node)
         if copying:
             self.count_copy()
-        if node.tag == _STR_TAG:
-            return node.value
-        try:
-            return self.constructor.construct_object(node, deep=True)
-        except yaml.YAMLError as error:
-            self.diagnostics.error(self.pos(node), f"cannot read this value: {error}")
-            return None
+        self._state[identity] = _OPEN
+        depth += 1
+        if isinstance(node, yaml.MappingNode):
+            result: Any = YMap()
+            result.pos, result.key_pos, result.value_pos = self.pos(node), {}, {}
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, yaml.ScalarNode):
+                    self.diagnostics.error(self.pos(key_node), "a key must be a plain name")
+                    continue
+                key = str(key_node.value)
+                if key in result:
+                    first = result.key_pos[key]
+                    self.diagnostics.error(
+                        self.pos(key_node),
+                        f"duplicate key '{key}' (first given at line {first.line}); "
+                        "YAML would silently keep only the last one",
+                    )
+                    continue
+                result[key] = value_node.value if value_node.__class__ is _Scalar and value_node.tag == _STR_TAG \
+                    and not copying else self.convert(value_node, depth, copying)
+                result.key_pos[key] = self.pos(key_node)
+                result.value_pos[key] = self.value_pos(value_node)
+        else:
+            result = YList(item.value if item.__class__ is _Scalar and item.tag == _STR_TAG and not copying
+                           else self.convert(item, depth, copying) for item in node.value)
+            result.pos = self.pos(node)
+            result.item_pos = [self.value_pos(item) for item in node.value]
+        self._state[identity] = _DONE
+        return result
 
     def count_copy(self) -> None:
         self._copied += 1
         if self._copied > MAX_ALIAS_VALUES:
             assert self._copying_at is not None
             raise _Refused(self._copying_at, f"aliases (*name) repeat the value anchored here (&name) and the values "
-                                           f"it holds more than {MAX_ALIAS_VALUES:,} times in all; aliases are for "
-                                           "reusing a few values: write them out instead")
-
-    def collection(self, node: yaml.MappingNode | yaml.SequenceNode, depth: int, copying: bool) -> Any:
-        if depth > MAX_DEPTH:
-            raise _Refused(self.pos(node), _too_deep(MAX_DEPTH))
-        identity = id(node)  # aliases share the anchored node itself
-        if identity in self._open:
-            raise _Refused(self.pos(node), "this value holds an alias (*name) to itself (&name), which never ends")
-        if identity in self._seen and not copying:
-            copying = True
-            self._copying_at = self._copying_at or self.pos(node)
-        if copying:
-            self.count_copy()
-        self._seen.add(identity)
-        self._open.add(identity)
-        if isinstance(node, yaml.MappingNode):
-            result = self.mapping(node, depth, copying)
-        else:
-            result = YList(self.convert(item, depth + 1, copying) for item in node.value)
-            result.pos = self.pos(node)
-            result.item_pos = [self.value_pos(item) for item in node.value]
-        self._open.discard(identity)
-        return result
-
-    def mapping(self, node: yaml.MappingNode, depth: int, copying: bool) -> YMap:
-        result = YMap()
-        result.pos, result.key_pos, result.value_pos = self.pos(node), {}, {}
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
-                self.diagnostics.error(self.pos(key_node), "a key must be a plain name")
-                continue
-            key = str(key_node.value)
-            if key in result:
-                first = result.key_pos[key]
-                self.diagnostics.error(
-                    self.pos(key_node),
-                    f"duplicate key '{key}' (first given at line {first.line}); "
-                    "YAML would silently keep only the last one",
-                )
-                continue
-            result[key] = self.convert(value_node, depth + 1, copying)
-            result.key_pos[key] = self.pos(key_node)
-            result.value_pos[key] = self.value_pos(value_node)
-        return result
+                                             f"it holds more than {MAX_ALIAS_VALUES:,} times in all; aliases are for "
+                                             "reusing a few values: write them out instead")
 
 
-def _nesting_bound(text: str) -> int:
-    """At least as many levels as `text` nests, cheaply: flow collections nest no deeper than their
-    brackets are many, and a block collection stands at most two levels per column of indentation
-    and of `- `, `? ` and `: ` before it on its line."""
+def _may_nest_too_deep(text: str) -> bool:
+    """Could `text` nest deeper than about _COMPOSE_SAFE_DEPTH levels? Flow collections nest no
+    deeper than their brackets are many, and a block collection stands at most two levels deeper
+    per column of indentation, `- `, `? ` and `: ` before it on its line."""
     if len(text) < _COMPOSE_SAFE_DEPTH:  # a level takes at least one character
-        return len(text)
-    flow = text.count("[") + text.count("{")
-    block = max((len(match.group()) for match in _BLOCK_PREFIX.finditer(text)), default=0)
-    return flow + 2 * block + 2
+        return False
+    if text.count("[") + text.count("{") > _COMPOSE_SAFE_DEPTH // 2:
+        return True
+    # No line that long (as split at "\n" only: longer), no prefix that long: a tenth of the cost
+    # of looking for one.
+    return max(map(len, text.split("\n"))) >= _COMPOSE_SAFE_DEPTH // 4 and _LONG_PREFIX.search(text) is not None
 
 
 def _check_nesting(text: str, path: str, line_offset: int) -> None:
@@ -207,7 +209,7 @@ def load_yaml(text: str, path: str, diagnostics: Diagnostics, line_offset: int =
     if tabbed:  # read on as if each tab were two spaces, to report the file's other problems too
         text = _TAB_INDENT.sub(lambda match: match.group(1).replace("\t", "  "), text)
     try:
-        if _nesting_bound(text) > _COMPOSE_SAFE_DEPTH:
+        if _may_nest_too_deep(text):
             _check_nesting(text, path, line_offset)
         node = yaml.compose(text, Loader=_Loader)
     except _Refused as refused:

@@ -4,6 +4,7 @@ outside is read or published, unless exams.yaml lists the folder under `include_
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -81,6 +82,15 @@ def test_exam_glob_outside(tmp_path, outside):
     assert_refused(config, "/exams.yaml:4:23: error: the exam file '../outside/other.yaml' is outside")
 
 
+@pytest.mark.parametrize("pattern", ["{outside}/*.yaml", "{outside}/other.yaml"])
+def test_exam_file_by_absolute_path(tmp_path, outside, pattern):
+    pattern = pattern.format(outside=outside)
+    config = make_site(tmp_path / "site", config=CONFIG.replace("[exams/*.yaml]", f'[exams/*.yaml, "{pattern}"]'))
+    reported = problems(config)
+    assert any(f"/exams.yaml:4:23: error: '{pattern}' is an absolute path: name exam files relative to exams.yaml"
+               in p for p in reported), reported
+
+
 def test_exam_file_symlinked_outside(tmp_path, outside):
     config = make_site(tmp_path / "site")
     (config.parent / "exams" / "other.yaml").symlink_to(outside / "other.yaml")
@@ -114,6 +124,23 @@ def test_templates_folder_symlinked_outside(tmp_path, outside):
     assert_refused(config, "/exams.yaml:1:1: error: the template", "leads through a link outside")
 
 
+@pytest.mark.parametrize("exam,where", [
+    (with_image("a%00.png"), "/exams/sample.yaml:7:35: error: image 'a%00.png' is no file name"),
+    (with_instructions('"a\\0.md"'), "/exams/sample.yaml:3:15: error: Markdown file 'a%00.md' is no file name"),
+    (with_question_file('"q\\0.md"'), "/exams/sample.yaml:12:11: error: Markdown file 'q%00.md' is no file name"),
+])
+def test_a_name_with_a_nul_is_an_error(tmp_path, exam, where):
+    reported = problems(make_site(tmp_path / "site", {"sample": exam}))
+    assert any(where in p and "it holds a NUL character" in p for p in reported), reported
+
+
+def test_a_named_pipe_is_not_read(tmp_path):
+    config = make_site(tmp_path / "site", {"sample": with_question_file("pipe.md")})
+    os.mkfifo(config.parent / "exams" / "pipe.md")  # opened as a file, it would wait for a writer forever
+    reported = problems(config)
+    assert any("/exams/sample.yaml:12:11: error: Markdown file 'pipe.md' is not a file" in p for p in reported)
+
+
 def test_links_inside_the_site_are_followed(tmp_path):
     config = make_site(tmp_path / "site", {"sample": with_instructions("intro.md")},
                        files={"shared/intro.md": "Read *everything*.\n"})
@@ -135,6 +162,7 @@ def test_include_roots_allows_a_listed_folder(tmp_path, outside):
     ("[../missing]", "'include_roots' lists '../missing', which is not a folder"),
     ("[../outside/secret.md]", "'include_roots' lists '../outside/secret.md', which is not a folder"),
     ("[[a]]", "each entry of 'include_roots' must be a folder, relative to exams.yaml"),
+    ('["a\\0b"]', "each entry of 'include_roots' must be a folder, relative to exams.yaml"),
     ("../outside", "'include_roots' must be a list, not text"),
 ])
 def test_include_roots_are_checked(tmp_path, outside, roots, message):

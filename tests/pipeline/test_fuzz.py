@@ -30,7 +30,7 @@ MARKDOWN_TOKENS = ["# ", "## ", "###### ", "**", "*", "_", "`", "```\n", "```pyt
                    "\\sqrt{", "^{", "_{", "}", "{", "\\", "![a](", "![](", "](", ")", "[x]", "[x]: ", "<", ">", "<img src=",
                    '"', "<script>", "</div>", "<math>", "&#xe000;", "&amp;", "\ue000", "\ue001", "| a | b |\n|---|---|\n",
                    "> ", "1. ", "- ", "* ", "---\n", "\n\n", "\n", "    ", "\t", "http://", "javascript:", "../", ".svg",
-                   "images/triangle.svg", "é", "\u202e", "\x00", "\x1b"]
+                   "images/triangle.svg", "![a](a%00.png)", "é", "\u202e", "\x00", "\x1b"]
 
 
 def mutate(text: str, tokens: list[str], rng: random.Random) -> str:

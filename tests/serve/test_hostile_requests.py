@@ -90,6 +90,22 @@ def test_an_oversized_post_is_refused_from_its_content_length(shared):
     answer = raw(shared.port, (f"POST /__examsite/submissions HTTP/1.1\r\nHost: 127.0.0.1:{shared.port}\r\n"
                                "Content-Type: application/json\r\nContent-Length: 1000000000\r\n\r\n").encode())
     assert answer.startswith(b"HTTP/1.1 413 ")
+    # Sent in chunks, with no length said: cut off past 5 MiB, nothing stored.
+    marker = b'{"kind": "chunked-6-mib", "padding": "' + b"x" * (6 << 20) + b'"}'
+    with socket.create_connection(("127.0.0.1", shared.port), timeout=10) as sock:
+        sock.sendall((f"POST /__examsite/submissions HTTP/1.1\r\nHost: 127.0.0.1:{shared.port}\r\n"
+                      "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n").encode())
+        try:
+            for start in range(0, len(marker), 1 << 16):
+                piece = marker[start:start + (1 << 16)]
+                sock.sendall(b"%x\r\n%s\r\n" % (len(piece), piece))
+            sock.sendall(b"0\r\n\r\n")
+            answer = sock.recv(200)
+        except (BrokenPipeError, ConnectionResetError):
+            answer = b""
+    assert not answer.startswith(b"HTTP/1.1 201"), answer
+    database = shared.site / ".examsite" / "submissions.sqlite"
+    assert not database.exists() or b"chunked-6-mib" not in database.read_bytes()
     small = b'{"schema": 1, "submission_id": "s-413", "kind": "final", "exam_id": "algebra-quiz", "part": 1}'
     status, _ = request(shared.port, "/__examsite/submissions", f"127.0.0.1:{shared.port}", "POST", small,
                         {"Content-Type": "application/json"})
