@@ -49,15 +49,30 @@ def swap_in(folder: Path, files: Mapping[str, bytes], mode: int = 0o755) -> None
     remove_stale(folder)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}{_NEW}", dir=folder.parent))
     try:
+        made = {staging}
         for name, content in sorted(files.items()):
             target = staging / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(content)
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
+            _place(target, content, folder / name)
         os.chmod(staging, mode)
         _replace(staging, folder)
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
+
+
+def _place(target: Path, content: bytes, live: Path) -> None:
+    """`content` at `target`: a hard link to the live folder's file where that holds the same bytes
+    (most files of a rebuild), which spares writing them again; else written."""
+    try:
+        if live.stat().st_size == len(content) and live.read_bytes() == content:
+            os.link(live, target)
+            return
+    except OSError:  # no such file, or a file system without hard links: write it
+        pass
+    target.write_bytes(content)
 
 
 def publish_keys(keys_dir: Path, keys: Mapping[str, bytes], build_id: str) -> None:

@@ -45,7 +45,7 @@ def identity(exam: Exam) -> Exam:
 
 def dependencies(exam: Exam, output: ExamOutput) -> tuple[Path, ...]:
     """The files besides the exam file whose bytes its output depends on."""
-    files = {text.file for text in exam.texts()} | set(output.images)
+    files = exam.text_files() | set(output.images)
     own = exam.source.resolve()
     return tuple(sorted(path for path in files if path.resolve() != own))
 

@@ -47,9 +47,8 @@ def _local_images(text: Text) -> set[Path]:
 
 def exam_dependencies(exam: Exam) -> frozenset[Path]:
     """Every file whose change changes this exam's pages: missing ones too, so creating one counts."""
-    paths = {exam.source.resolve()}
+    paths = {exam.source.resolve()} | {path.resolve() for path in exam.text_files()}
     for text in exam.texts():
-        paths.add(text.file.resolve())
         paths |= _local_images(text)
     return frozenset(paths)
 
