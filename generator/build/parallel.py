@@ -8,8 +8,10 @@ the order given, so the output does not depend on the number of jobs.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -101,6 +103,22 @@ def _chunk(work: Work, lookups: Sequence[Lookup], progress: Progress | None = No
                          done=done)
 
 
+def end_with_parent() -> None:
+    """In a worker: die when the process that started it dies (Linux's PR_SET_PDEATHSIG), so a
+    build that is killed leaves no worker rendering on for a chunk's length."""
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):  # not Linux: workers end when they find the pool gone
+        return
+    parent = os.getppid()
+    prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the call took effect
+        os._exit(1)
+
+
+_PR_SET_PDEATHSIG = 1
+
+
 def run_exams(work: Work, lookups: Sequence[Lookup], jobs: int | None, *,
               progress: Progress | None = None) -> list[ExamResult]:
     """The exams' results, made with up to `jobs` processes (None: workers_for decides), in the
@@ -112,7 +130,7 @@ def run_exams(work: Work, lookups: Sequence[Lookup], jobs: int | None, *,
         return _chunk(work, lookups, progress)
     chunks = chunked(lookups, workers)
     done: dict[int, list[ExamResult]] = {}
-    with ProcessPoolExecutor(max_workers=workers, mp_context=pool_context()) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=pool_context(), initializer=end_with_parent) as pool:
         futures = {pool.submit(_chunk, work, chunk): index for index, chunk in enumerate(chunks)}
         try:
             for future in as_completed(futures):

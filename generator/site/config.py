@@ -367,7 +367,7 @@ def _load_messages(top: Fields, diagnostics: Diagnostics) -> i18n.Overrides:
         for key, text in fields.mapping.items():
             if not i18n.known_key(str(key)):
                 close = closest(str(key), known)
-                hint = f"; did you mean '{close}'?" if close else "; the keys are those of generator/messages/en.json"
+                hint = f"; did you mean '{close}'?" if close else "; the keys are those of generator/site/messages/en.json"
                 diagnostics.error(fields.mapping.key_at(key), f"unknown message '{key}' in messages for '{lang}'{hint}")
                 continue
             if not isinstance(text, str) or not text.strip():

@@ -1,4 +1,4 @@
-"""The interface's texts: message catalogues (generator/messages/<lang>.json) and exams.yaml overrides.
+"""The interface's texts: message catalogues (generator/site/messages/<lang>.json) and exams.yaml overrides.
 
 English (en.json) is the reference: its keys are every message there is. A key ending in `_one` or
 `_other` (and, for languages that have them, `_zero`, `_two`, `_few`, `_many`) is a plural form of
@@ -46,7 +46,7 @@ def available() -> list[str]:
 
 def reference() -> Mapping[str, str]:
     english = catalogue(REFERENCE)
-    assert english is not None, "generator/messages/en.json is missing from the installation"
+    assert english is not None, "generator/site/messages/en.json is missing from the installation"
     return english
 
 

@@ -127,6 +127,39 @@ questions:
       sum: {answer: 4}
 """
 
+# Issue 20's "done when": all nine question types on one page each, with flags.
+NINE_EXAM = """\
+id: nine
+title: Every question type
+workflow_identifier: nine-wf
+time_limit: 20
+display: one_per_page
+questions:
+  - {id: one, type: single, prompt: Two plus two?, choices: ["3", {text: "4", correct: true}, "5"]}
+  - {id: many, type: multiple, prompt: Primes?, choices: [{text: "2", correct: true}, "4", {text: "7", correct: true}]}
+  - {id: tf, type: true_false, prompt: The Earth is round., answer: true}
+  - {id: short, type: short_text, prompt: The closest planet to the Sun?, answers: [Mercury]}
+  - {id: essay, type: long_text, points: 2, prompt: Why is the sky blue?, rubric: Rayleigh scattering}
+  - {id: num, type: numeric, prompt: Three times four?, answer: 12}
+  - id: ord
+    type: ordering
+    points: 3
+    partial_credit: true
+    prompt: Put the planets in order, nearest the Sun first.
+    items: [Mercury, Venus, Earth, Mars]
+  - id: match
+    type: matching
+    points: 2
+    prompt: Match each country with its capital.
+    pairs: [{prompt: France, answer: Paris}, {prompt: Spain, answer: Madrid}]
+  - id: cloze
+    type: cloze
+    points: 2
+    prompt: Fill in the blanks.
+    text: "The capital of France is [[city]]; 2 + 2 is [[sum]]."
+    blanks: {city: {answers: [Paris]}, sum: {answer: 4}}
+"""
+
 # 90 minutes, the longest a part may be: the guard (default 85 minutes) must fire inside it.
 LONG_EXAM = """\
 id: long
@@ -201,7 +234,8 @@ def sites(tmp_path_factory) -> Path:
     /examples/  the repository's exams.yaml with --proview fake
     /real/      the same without it: the page loads the dev loader URL (routed to the fake)
     /focus/     focus, long (90 min, default guard), multi (two 5-minute parts), types (ordering,
-                matching, cloze) and paged (one question a page), --proview fake; its keys in focus-keys/
+                matching, cloze), paged (one question a page) and nine (every type, one a page),
+                --proview fake; its keys in focus-keys/
     /guard30/   long (60 min) with proview.refresh_after_minutes: 30, --proview fake"""
     root = tmp_path_factory.mktemp("sites")
     src = tmp_path_factory.mktemp("src")
@@ -209,7 +243,7 @@ def sites(tmp_path_factory) -> Path:
         _build(REPO / "exams.yaml", root / "examples"),
         _build(REPO / "exams.yaml", root / "real", fake=False),
         _build(_site(src / "focus", FOCUS_CONFIG, {"focus": FOCUS_EXAM, "long": LONG_EXAM, "multi": MULTI_EXAM,
-                                                 "types": TYPES_EXAM, "paged": PAGED_EXAM}),
+                                                 "types": TYPES_EXAM, "paged": PAGED_EXAM, "nine": NINE_EXAM}),
                root / "focus"),
         _build(_site(src / "guard30", GUARD30_CONFIG, {"long": GUARD30_EXAM}), root / "guard30"),
     ])

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import os
+import time
 import zlib
 from pathlib import Path
 
@@ -294,4 +295,51 @@ def test_a_build_stopped_while_workers_run_does_not_wait_for_the_chunks_not_star
         build(config, None, tmp_path / "out", tmp_path / "keys", run=RunOptions(jobs=2, cache=True, progress=ctrl_c))
     finished = len(list(cache_dir(config).glob("??/*")))  # each chunk keeps its exams' results as it goes
     assert 5 <= finished < 40
+    assert not (tmp_path / "out").exists()
+
+
+def test_workers_end_with_a_build_that_is_killed(tmp_path):
+    """kill -9 of a build leaves no worker rendering on (issue 16): they die with their parent."""
+    import signal
+    import subprocess
+    import sys
+
+    config = tmp_path / "site" / "exams.yaml"
+    (config.parent / "exams").mkdir(parents=True)
+    config.write_text(CONFIG)
+    questions = "".join(f"  - id: q{n}\n    type: true_false\n    answer: true\n    prompt: |\n      Is it?\n\n"
+                        f"      ```python\n      def f{n}(x):\n          return [x * i for i in range({n})]\n      ```\n"
+                        for n in range(40))
+    for index in range(80):
+        (config.parent / "exams" / f"e{index:02d}.yaml").write_text(
+            f"id: e{index:02d}\ntitle: Exam {index}\ntime_limit: 10\nquestions:\n{questions}")
+    build = subprocess.Popen([sys.executable, "-m", "generator", "build", "--config", str(config), "--out",
+                              str(tmp_path / "out"), "--keys-dir", str(tmp_path / "keys"), "--jobs", "2",
+                              "--no-cache", "--quiet"])
+
+    def children() -> set[int]:
+        found = set()
+        for task in Path(f"/proc/{build.pid}/task").glob("*"):
+            try:
+                found |= {int(pid) for pid in (task / "children").read_text().split()}
+            except OSError:
+                pass
+        return found
+
+    deadline = time.monotonic() + 20
+    workers: set[int] = set()
+    while len(workers) < 2 and time.monotonic() < deadline and build.poll() is None:
+        workers = children()
+        time.sleep(0.05)
+    assert len(workers) >= 2, "the build never started its workers"
+    build.send_signal(signal.SIGKILL)
+    build.wait()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() and
+                                              "Z" not in Path(f"/proc/{pid}/stat").read_text().split()[2]
+                                              for pid in workers):
+        time.sleep(0.05)
+    alive = [pid for pid in workers if Path(f"/proc/{pid}").exists()
+             and Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"]
+    assert alive == []
     assert not (tmp_path / "out").exists()
