@@ -33,7 +33,7 @@ def check_locations(out_dir: Path, keys_dir: Path, config_path: Path) -> None:
     if keys == out or out in keys.parents:
         raise UnsafeOutput(f"the keys folder {keys_dir} is inside the output folder {out_dir}: answer keys "
                            "would be published; choose a keys folder outside it")
-    if out in keys.parents or keys in out.parents:
+    if keys in out.parents:  # the keys folder is swapped in whole: the pages inside it would go
         raise UnsafeOutput(f"the output folder {out_dir} is inside the keys folder {keys_dir}; choose another folder")
     if out in config.parents or out == config.parent:
         raise UnsafeOutput(f"the output folder {out_dir} holds the site's sources; choose another folder")

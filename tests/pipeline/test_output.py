@@ -189,6 +189,10 @@ def test_refuses_keys_inside_output_and_foreign_output_folders(tmp_path):
     config = make_site(tmp_path)
     with pytest.raises(ExamsiteError, match="answer keys would be published"):
         build(config, None, tmp_path / "output", tmp_path / "output" / "keys")
+    # The keys folder is swapped in whole: an output folder inside it would be swapped away.
+    with pytest.raises(ExamsiteError, match="is inside the keys folder"):
+        build(config, None, tmp_path / "keys" / "output", tmp_path / "keys")
+    assert not (tmp_path / "output").exists() and not (tmp_path / "keys").exists()
     foreign = tmp_path / "site"
     foreign.mkdir()
     (foreign / "important.txt").write_text("mine")
