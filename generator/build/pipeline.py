@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
+import jinja2
+
 from generator.diagnostics import Diagnostic, Diagnostics, Severity
-from generator.render.exam import ExamOutput, ExamRenderer
+from generator.render.exam import ExamOutput, ExamRenderer, template_error
 from generator.render.pages import PageOptions
 from generator.site.config import SiteConfig
 from generator.site.exams import load_exam
@@ -50,35 +52,56 @@ def dependencies(exam: Exam, output: ExamOutput) -> tuple[Path, ...]:
     return tuple(sorted(path for path in files if path.resolve() != own))
 
 
+@dataclass(frozen=True)
+class ExamRead:
+    """One exam file read and rendered: the per-exam step of a build and of the preview."""
+
+    exam: Exam | None  # None when the file could not be read
+    loaded: tuple[Diagnostic, ...]  # reading the files and the exam's own rules
+    rendered: tuple[Diagnostic, ...]  # found while rendering (images, math, headings, the templates)
+    output: ExamOutput | None  # the pages, when neither reading nor rendering found an error
+
+
+def read_exam(path: Path, config: SiteConfig, renderer: ExamRenderer | None, capture: Diagnostics) -> ExamRead:
+    """Load, validate and (with a renderer) render one exam file. `capture` is the renderer's
+    diagnostics: what this exam reports is taken from it, so nothing depends on other exams."""
+    exam = load_exam(path, capture, config.files)
+    if exam is not None:
+        validate_exam(exam, capture)
+    loaded = capture.take()
+    output, rendered = None, ()
+    if exam is not None and renderer is not None:
+        # Rendered even when the exam broke a rule, so that a missing image or invalid TeX is
+        # reported in the same run as a missing correct choice; its pages are kept only if valid.
+        try:
+            output = renderer.exam(exam)
+        except jinja2.TemplateError as error:  # in a site's own template
+            capture.error(*template_error(config, error))
+        rendered = capture.take()
+        if any(d.severity is Severity.ERROR for d in loaded + rendered):
+            output = None
+    return ExamRead(exam, tuple(loaded), tuple(rendered), output)
+
+
 def process_exams(config: SiteConfig, options: PageOptions, paths: Sequence[Path], *, render: bool,
                   done: Callable[[int, ExamResult], None] | None = None) -> list[ExamResult]:
-    """Load, validate and (when `render` and the exam has no errors) render each exam file;
-    `done(index, result)` is called as each one is finished."""
-    capture = Diagnostics()  # taken exam by exam: what one exam reports never depends on the others
+    """Read each exam file (rendering it when `render`); `done(index, result)` is called as each
+    one is finished."""
+    capture = Diagnostics()
     renderer = ExamRenderer(config, options, capture) if render else None
     results = []
     for path in paths:
-        exam = load_exam(path, capture, config.files)
-        if exam is not None:
-            validate_exam(exam, capture)
-        loaded = capture.take()
-        output, rendered = None, ()
-        if exam is not None and renderer is not None:
-            # Rendered even when the exam broke a rule, so that a missing image or invalid TeX is
-            # reported in the same run as a missing correct choice; its pages are kept only if valid.
-            output = renderer.exam(exam)
-            rendered = capture.take()
-            if any(d.severity is Severity.ERROR for d in loaded + rendered):
-                output = None
+        read = read_exam(path, config, renderer, capture)
+        exam = read.exam
         result = ExamResult(
             source=path,
             exam=identity(exam) if exam is not None else None,
             parts=len(exam.parts) if exam is not None else 0,
             questions=sum(exam.question_count(part) for part in exam.parts) if exam is not None else 0,
-            load_diagnostics=loaded,
-            render_diagnostics=rendered,
-            output=output,
-            dependencies=dependencies(exam, output) if exam is not None and output is not None else (),
+            load_diagnostics=read.loaded,
+            render_diagnostics=read.rendered,
+            output=read.output,
+            dependencies=dependencies(exam, read.output) if exam is not None and read.output is not None else (),
         )
         results.append(result)
         if done is not None:

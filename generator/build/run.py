@@ -16,6 +16,7 @@ from generator.build.parallel import Work, run_exams
 from generator.build.pipeline import ExamResult
 from generator.diagnostics import Diagnostic, Diagnostics, InvalidInput, Position, Severity
 from generator.render.assets import runtime_assets
+from generator.render.exam import page_template_error
 from generator.render.pages import PageOptions
 from generator.site.config import SiteConfig, load_config
 from generator.site.validate import validate_site
@@ -110,6 +111,11 @@ def render_site(config_path: Path, env: str | None, *, strict: bool, page_option
                 found[position] = hit
     progress(len(found))
     missing = [position for position in range(total) if position not in found]
+    if missing and not diagnostics.has_errors:
+        # Compiled here once, rather than failing in every worker: a site template's syntax error.
+        broken = page_template_error(config)
+        if broken is not None:
+            diagnostics.error(*broken)
     work = Work(config=config, options=page_options, render=not diagnostics.has_errors, cache=cache, started=started,
                 keep=keep_cache)
     made = run_exams(work, [lookups[position] for position in missing], run.jobs, progress=progress)
@@ -119,8 +125,8 @@ def render_site(config_path: Path, env: str | None, *, strict: bool, page_option
     for result in results:
         diagnostics.extend(list(result.load_diagnostics))
     validate_site(config, [result.exam for result in results if result.exam is not None], diagnostics)
-    for result in results:
-        diagnostics.extend(list(result.render_diagnostics))
+    # Once each: a problem in a site template is met by every exam that renders it.
+    diagnostics.extend(list(dict.fromkeys(d for result in results for d in result.render_diagnostics)))
     _fail_if_invalid(diagnostics, strict)
     outputs = [result.output for result in results if result.output is not None]
     site = assemble(runtime_assets(config.proview.sdk, page_options.fake_proview), outputs, config.messages)

@@ -20,16 +20,15 @@ import jinja2
 from generator.build.assemble import assemble
 from generator.build.cache import BuildCache, Lookup, address, cache_dir, site_salt
 from generator.build.parallel import Work, run_exams
-from generator.diagnostics import Diagnostic, Diagnostics, Position, Severity, shown_path
+from generator.build.pipeline import read_exam
+from generator.diagnostics import Diagnostic, Diagnostics, Severity
 from generator.preview.watch import Inputs, affected, exam_dependencies
 from generator.render.csp import origin
-from generator.render.exam import ExamOutput, ExamRenderer
+from generator.render.exam import ExamOutput, ExamRenderer, template_error
 from generator.render.pages import PageOptions
 from generator.site.config import SiteConfig, load_config
-from generator.site.exams import load_exam
-from generator.site.files import SiteFiles
 from generator.site.model import Exam
-from generator.site.validate import validate_exam, validate_site
+from generator.site.validate import validate_site
 
 
 @dataclass(frozen=True)
@@ -160,18 +159,14 @@ class IncrementalSite:
                 self._renderer = ExamRenderer(config, options, self._capture)
             except jinja2.TemplateError as error:
                 self._renderer = None
-                config_diagnostics.error(_template_position(error, self.templates), f"template error: {error}")
+                config_diagnostics.error(*template_error(config, error))
         renderer = self._renderer
         if to_read is sources and renderer is not None:
-            try:
-                self._read_all(config, renderer, jobs)
-            except jinja2.TemplateError as error:  # raised while rendering, in a site template
-                config_diagnostics.error(_template_position(error, self.templates), f"template error: {error}")
-                renderer = None
+            self._read_all(config, renderer, jobs)  # a template error is each exam's (read_exam)
         else:
             for source in sorted(to_read):
                 self._check_stop()
-                self._exams[source] = self._read(source, config.files, renderer)
+                self._exams[source] = self._read(source, config, renderer)
 
         site_diagnostics = Diagnostics()
         ordered = [self._exams[s] for s in config.exam_files]
@@ -229,27 +224,15 @@ class IncrementalSite:
                                             tuple(sorted(set(result.load_diagnostics + result.render_diagnostics))),
                                             dependencies)
 
-    def _read(self, source: Path, files: SiteFiles, renderer: ExamRenderer | None) -> ExamState:
+    def _read(self, source: Path, config: SiteConfig, renderer: ExamRenderer | None) -> ExamState:
         previous = self._exams.get(source)
-        kept = previous.output if previous else None
-        diagnostics = Diagnostics()
-        exam = load_exam(source, diagnostics, files)
-        if exam is not None:
-            validate_exam(exam, diagnostics)
-        dependencies = exam_dependencies(exam) if exam is not None else \
+        self._capture.take()  # nothing from an earlier exam
+        read = read_exam(source, config, renderer, self._capture)
+        dependencies = exam_dependencies(read.exam) if read.exam is not None else \
             (previous.dependencies if previous else frozenset({source.resolve()}))
-        output = kept
-        if exam is not None and renderer is not None:  # rendered even when invalid, to report everything
-            self._capture.take()  # nothing from an earlier exam
-            try:
-                fresh = renderer.exam(exam)
-            except jinja2.TemplateError as error:
-                diagnostics.error(_template_position(error, self.templates), f"template error: {error}")
-            else:
-                diagnostics.extend(self._capture.take())
-                if not diagnostics.has_errors:
-                    output = fresh
-        return ExamState(source, exam, output, tuple(diagnostics.items), dependencies)
+        # An exam that turns invalid keeps its last good pages: the browser never goes blank.
+        output = read.output if read.output is not None else (previous.output if previous else None)
+        return ExamState(source, read.exam, output, read.loaded + read.rendered, dependencies)
 
     def _inputs(self) -> Inputs:
         inputs = Inputs(self.config_path, self.templates,
@@ -274,10 +257,3 @@ def _same_pages(config: SiteConfig, previous: SiteConfig | None) -> bool:
     if previous is None:
         return False
     return dataclasses.replace(config, exam_files=()) == dataclasses.replace(previous, exam_files=())
-
-
-def _template_position(error: jinja2.TemplateError, templates: Path) -> Position:
-    name = getattr(error, "filename", None) or getattr(error, "name", None)
-    line = getattr(error, "lineno", None) or 1
-    path = Path(name) if name else templates / "page.html"
-    return Position(shown_path(path), int(line), 1)

@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
-from generator.diagnostics import Diagnostics
+import jinja2
+
+from generator.diagnostics import Diagnostics, Position, shown_path
 from generator.render.assets import Asset, runtime_assets
 from generator.render.markdown import MarkdownRenderer
-from generator.render.pages import PageOptions, PageRenderer, make_environment, page_url
+from generator.render.pages import PACKAGE_TEMPLATES, PageOptions, PageRenderer, make_environment, page_url
 from generator.site.config import SiteConfig
 from generator.site.keys import key_bytes
 from generator.site.model import Exam
@@ -76,3 +78,20 @@ def manifest_entry(config: SiteConfig, exam: Exam) -> dict:
                    "url": config.base_url + page_url(exam, part) if config.base_url else None}
                   for part in exam.parts],
     }
+
+
+def template_error(config: SiteConfig, error: jinja2.TemplateError) -> tuple[Position, str]:
+    """Where a template error is (the site's templates/, else the package's page) and what it says."""
+    name = getattr(error, "filename", None) or getattr(error, "name", None)
+    line = getattr(error, "lineno", None) or 1
+    path = Path(name) if name else (config.templates_dir or PACKAGE_TEMPLATES) / "page.html"
+    return Position(shown_path(path), int(line), 1), f"template error: {error}"
+
+
+def page_template_error(config: SiteConfig) -> tuple[Position, str] | None:
+    """The page template's syntax error, if it has one (found when the template is compiled)."""
+    try:
+        make_environment(config).get_template("page.html")
+    except jinja2.TemplateError as error:
+        return template_error(config, error)
+    return None

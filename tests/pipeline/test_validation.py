@@ -330,3 +330,16 @@ parts:
     build_site(config, tmp_path / "out", tmp_path / "keys")
     pages = [tmp_path / "out" / "sample" / "index.html", tmp_path / "out" / "sample" / "part-2" / "index.html"]
     assert [page_data(page.read_bytes())["part"]["display"] for page in pages] == ["one_per_page", "all"]
+
+
+@pytest.mark.parametrize("template, message", [
+    ("{{ nope( }}", "template error: unexpected '}', expected ')'"),
+    ("{{ missing_var }}", "template error: 'missing_var' is undefined"),
+])
+def test_a_broken_site_template_is_one_error_not_a_traceback(tmp_path, template, message):
+    page = '{% extends "examsite/page.html" %}{% block footer_content %}' + template + "{% endblock %}\n"
+    config = make_site(tmp_path, {"a": EXAM.replace("id: sample", "id: a"), "b": EXAM.replace("id: sample", "id: b")},
+                       files={"templates/page.html": page})
+    reported = problems(config)
+    assert [p for p in reported if message in p] == [p for p in reported if "templates/page.html:1:" in p], reported
+    assert len([p for p in reported if message in p]) == 1, reported
