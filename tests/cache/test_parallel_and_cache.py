@@ -273,18 +273,23 @@ def test_unused_old_entries_are_pruned(corpus_site, tmp_path):
     assert not stale.exists() and len(_entries(config)) == 6
 
 
-def test_a_build_stopped_while_workers_run_does_not_wait_for_the_chunks_not_started(tmp_path):
-    config = tmp_path / "site" / "exams.yaml"
+def busy_site(root: Path, exams: int, questions: int) -> Path:
+    """A site whose exams hold some work (highlighted code), so that a chunk takes long enough
+    for an interrupt or a kill to arrive while workers run, even on a busy machine."""
+    config = root / "site" / "exams.yaml"
     (config.parent / "exams").mkdir(parents=True)
     config.write_text(CONFIG)
-    # Exams with some work in them (highlighted code), so a chunk takes long enough that the
-    # interrupt arrives while most chunks still wait, even on a busy machine.
-    questions = "".join(f"  - id: q{n}\n    type: true_false\n    answer: true\n    prompt: |\n      Is it *true*?\n\n"
-                        f"      ```python\n      def f{n}(x):\n          return [x * i for i in range({n})]\n      ```\n"
-                        for n in range(15))
-    for index in range(40):
+    text = "".join(f"  - id: q{n}\n    type: true_false\n    answer: true\n    prompt: |\n      Is it *true*?\n\n"
+                   f"      ```python\n      def f{n}(x):\n          return [x * i for i in range({n})]\n      ```\n"
+                   for n in range(questions))
+    for index in range(exams):
         (config.parent / "exams" / f"e{index:02d}.yaml").write_text(
-            f"id: e{index:02d}\ntitle: Exam {index}\ntime_limit: 10\nquestions:\n{questions}")
+            f"id: e{index:02d}\ntitle: Exam {index}\ntime_limit: 10\nquestions:\n{text}")
+    return config
+
+
+def test_a_build_stopped_while_workers_run_does_not_wait_for_the_chunks_not_started(tmp_path):
+    config = busy_site(tmp_path, exams=40, questions=15)
     settled(config.parent)
 
     def ctrl_c(finished: int, total: int) -> None:
@@ -304,15 +309,7 @@ def test_workers_end_with_a_build_that_is_killed(tmp_path):
     import subprocess
     import sys
 
-    config = tmp_path / "site" / "exams.yaml"
-    (config.parent / "exams").mkdir(parents=True)
-    config.write_text(CONFIG)
-    questions = "".join(f"  - id: q{n}\n    type: true_false\n    answer: true\n    prompt: |\n      Is it?\n\n"
-                        f"      ```python\n      def f{n}(x):\n          return [x * i for i in range({n})]\n      ```\n"
-                        for n in range(40))
-    for index in range(80):
-        (config.parent / "exams" / f"e{index:02d}.yaml").write_text(
-            f"id: e{index:02d}\ntitle: Exam {index}\ntime_limit: 10\nquestions:\n{questions}")
+    config = busy_site(tmp_path, exams=80, questions=40)
     build = subprocess.Popen([sys.executable, "-m", "generator", "build", "--config", str(config), "--out",
                               str(tmp_path / "out"), "--keys-dir", str(tmp_path / "keys"), "--jobs", "2",
                               "--no-cache", "--quiet"])
