@@ -575,8 +575,8 @@ class Exam:
     def text_files(self) -> set[Path]:
         """The files the texts were read from: the exam's own and its Markdown files. (A Path is
         made once a file, not once a text: an exam has thousands of texts.)"""
-        return {Path(base_dir, Path(shown).name)
-                for base_dir, shown in {(text.base_dir, text.position.path) for text in self.texts()}}
+        one_a_file = {(text.base_dir, text.position.path): text for text in self.texts()}
+        return {text.file for text in one_a_file.values()}
 
     def question_count(self, part: Part) -> int:
         return sum(item.draw if isinstance(item, PoolDraw) else 1 for item in part.items)
